@@ -1,0 +1,305 @@
+#include "app/portal.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+#include "app/evidence.h"
+#include "app/json_views.h"
+
+namespace consentd::app {
+
+using core::Result;
+using core::Status;
+using nlohmann::json;
+
+struct Portal::Scope {
+  core::LinkToken token;
+  core::Contact contact;
+  core::UserId system_user = 0;
+  core::TenantId tenant() const { return token.tenant_id; }
+};
+
+namespace {
+
+const core::Error kLinkNotFound = core::NotFound("link not found");
+
+std::string TextLanguage(std::string_view language) { return language == "en" ? "en" : "de"; }
+
+Result<core::ConsentText> TextFor(core::ReadTx& tx, core::TenantId tenant,
+                                  core::PurposeId purpose, std::string_view language) {
+  auto text = tx.CurrentText(tenant, purpose, TextLanguage(language));
+  if (text || language == "de") return text;
+  return tx.CurrentText(tenant, purpose, "de");
+}
+
+}  // namespace
+
+Result<Portal::Scope> Portal::Resolve(core::ReadTx& tx, std::string_view token) const {
+  if (!core::LooksLikeToken(token)) return kLinkNotFound;
+  auto link = tx.FindLinkToken(TokenHash(token));
+  if (!link) return link.error().code == core::ErrorCode::kNotFound ? kLinkNotFound : link.error();
+  if (core::CheckToken(*link, clock_.Now()) != core::TokenStatus::kValid) return kLinkNotFound;
+  auto contact = tx.FindContact(link->tenant_id, link->contact_id);
+  if (!contact) return contact.error();
+  if (contact->erased) return kLinkNotFound;
+  auto system_user = tx.FindSystemUser(link->tenant_id);
+  if (!system_user) return system_user.error();
+  return Scope{*link, *contact, system_user->id};
+}
+
+namespace {
+
+// The circumstances of an act, as evidence (DESIGN.md §1.4).
+json ContextJson(const core::LinkToken& token, const RequestContext& ctx, core::Time now) {
+  json j = {{"time", core::FormatIso(now)},
+            {"channel", "consent_page"},
+            {"link_token_id", token.id},
+            {"user_agent", ctx.user_agent},
+            {"ip_prefix", ctx.ip_prefix},
+            {"language", ctx.language}};
+  j["mailing_id"] = token.mailing_id ? json(*token.mailing_id) : json(nullptr);
+  return j;
+}
+
+}  // namespace
+
+Result<PortalView> Portal::Open(std::string_view token, std::string_view language) {
+  PortalView view;
+  auto status = store_.Read([&](core::ReadTx& tx) -> Status {
+    auto scope = Resolve(tx, token);
+    if (!scope) return scope.error();
+    const core::TenantId tenant = scope->tenant();
+    auto t = tx.FindTenant(tenant);
+    auto purpose = tx.FindPurpose(tenant, core::kDefaultPurposeKey);
+    if (!t) return t.error();
+    if (!purpose) return purpose.error();
+    auto text = TextFor(tx, tenant, purpose->id, language);
+    auto consent = tx.FindConsent(tenant, scope->contact.id, purpose->id);
+    auto deletion = tx.FindOpenDeletionRequest(tenant, scope->contact.id);
+    auto profiles = tx.ListSearchProfiles(tenant, scope->contact.id);
+    if (!text) return text.error();
+    if (!consent) return consent.error();
+    if (!deletion) return deletion.error();
+    if (!profiles) return profiles.error();
+    view = {*t, scope->contact, *purpose, *text, *consent, *deletion, *profiles,
+            core::StateOf(*consent, deletion->has_value())};
+    return {};
+  });
+  if (!status) return status.error();
+  return view;
+}
+
+Status Portal::RecordConsent(core::WriteTx& tx, const Scope& scope, const RequestContext& ctx,
+                             core::Time now) {
+  const core::TenantId tenant = scope.tenant();
+  auto purpose = tx.FindPurpose(tenant, core::kDefaultPurposeKey);
+  if (!purpose) return purpose.error();
+  auto text = TextFor(tx, tenant, purpose->id, ctx.language);
+  if (!text) return text.error();
+  core::ConsentRecord record = core::GiveConsent(scope.contact.id, *purpose, *text,
+                                                 core::kSourceKontaktformular, now);
+  CONSENTD_RETURN_IF_ERROR(tx.SaveConsent(tenant, record));
+  auto contact = tx.FindContact(tenant, scope.contact.id);
+  if (!contact) return contact.error();
+  contact->legal_basis = core::LegalBasis::kConsent;
+  contact->updated_at = now;
+  CONSENTD_RETURN_IF_ERROR(tx.UpdateContact(*contact));
+  json payload = ContextJson(scope.token, ctx, now);
+  payload["act"] = "consent";
+  payload["consent"] = ConsentJson(record);
+  payload["consent_text"] = {{"version", text->version},
+                             {"language", text->language},
+                             {"sha256", text->sha256},
+                             {"body", text->body}};
+  return AppendActivity(tx, crypto_, tenant, scope.contact.id, core::ActivityType::kEinwilligung,
+                        scope.system_user, now, payload);
+}
+
+Status Portal::GiveConsent(std::string_view token, const RequestContext& ctx) {
+  return store_.Write([&](core::WriteTx& tx) -> Status {
+    auto scope = Resolve(tx, token);
+    if (!scope) return scope.error();
+    return RecordConsent(tx, *scope, ctx, clock_.Now());
+  });
+}
+
+Result<FormOutcome> Portal::CorrectData(std::string_view token, const core::Form& form,
+                                        const RequestContext& ctx) {
+  core::Form editable = form;
+  editable.erase("email");
+  FormOutcome outcome;
+  auto status = store_.Write([&](core::WriteTx& tx) -> Status {
+    auto scope = Resolve(tx, token);
+    if (!scope) return scope.error();
+    auto applied = core::ApplyContactForm(editable, scope->contact.data, phones_);
+    if (!applied.errors.empty()) {
+      outcome.errors = std::move(applied.errors);
+      return {};
+    }
+    const core::Time now = clock_.Now();
+    auto changes = core::Diff(scope->contact.data, applied.data);
+    if (!changes.empty()) {
+      core::Contact updated = scope->contact;
+      updated.data = applied.data;
+      updated.updated_at = now;
+      CONSENTD_RETURN_IF_ERROR(tx.UpdateContact(updated));
+      json payload = ContextJson(scope->token, ctx, now);
+      payload["act"] = "correct_data";
+      payload["changes"] = ChangesJson(changes);
+      CONSENTD_RETURN_IF_ERROR(AppendActivity(tx, crypto_, scope->tenant(), scope->contact.id,
+                                              core::ActivityType::kDatenaenderung,
+                                              scope->system_user, now, payload));
+    }
+    return RecordConsent(tx, *scope, ctx, now);
+  });
+  if (!status) return status.error();
+  return outcome;
+}
+
+Result<FormOutcome> Portal::SaveProfile(std::string_view token,
+                                        std::optional<core::SearchProfileId> id,
+                                        const core::Form& form, const RequestContext& ctx) {
+  auto parsed = core::ParseSearchProfileForm(form);
+  if (!parsed.errors.empty()) return FormOutcome{std::move(parsed.errors)};
+  auto status = store_.Write([&](core::WriteTx& tx) -> Status {
+    auto scope = Resolve(tx, token);
+    if (!scope) return scope.error();
+    const core::Time now = clock_.Now();
+    core::SearchProfile profile = parsed.profile;
+    profile.tenant_id = scope->tenant();
+    profile.contact_id = scope->contact.id;
+    profile.created_at = profile.updated_at = now;
+    json payload = ContextJson(scope->token, ctx, now);
+    if (id) {
+      auto before = tx.ListSearchProfiles(scope->tenant(), scope->contact.id);
+      if (!before) return before.error();
+      auto it = std::find_if(before->begin(), before->end(),
+                             [&](const core::SearchProfile& p) { return p.id == *id; });
+      if (it == before->end()) return core::NotFound("search profile");
+      profile.id = *id;
+      profile.created_at = it->created_at;
+      CONSENTD_RETURN_IF_ERROR(tx.UpdateSearchProfile(profile));
+      payload["act"] = "update_search_profile";
+      payload["before"] = ProfileJson(*it);
+    } else {
+      auto new_id = tx.InsertSearchProfile(profile);
+      if (!new_id) return new_id.error();
+      profile.id = *new_id;
+      payload["act"] = "add_search_profile";
+    }
+    payload["after"] = ProfileJson(profile);
+    return AppendActivity(tx, crypto_, scope->tenant(), scope->contact.id,
+                          core::ActivityType::kSuchprofil, scope->system_user, now, payload);
+  });
+  if (!status) return status.error();
+  return FormOutcome{};
+}
+
+Result<FormOutcome> Portal::AddSearchProfile(std::string_view token, const core::Form& form,
+                                             const RequestContext& ctx) {
+  return SaveProfile(token, std::nullopt, form, ctx);
+}
+
+Result<FormOutcome> Portal::UpdateSearchProfile(std::string_view token, core::SearchProfileId id,
+                                                const core::Form& form,
+                                                const RequestContext& ctx) {
+  return SaveProfile(token, id, form, ctx);
+}
+
+Status Portal::DeleteSearchProfile(std::string_view token, core::SearchProfileId id,
+                                   const RequestContext& ctx) {
+  return store_.Write([&](core::WriteTx& tx) -> Status {
+    auto scope = Resolve(tx, token);
+    if (!scope) return scope.error();
+    auto profiles = tx.ListSearchProfiles(scope->tenant(), scope->contact.id);
+    if (!profiles) return profiles.error();
+    auto it = std::find_if(profiles->begin(), profiles->end(),
+                           [&](const core::SearchProfile& p) { return p.id == id; });
+    if (it == profiles->end()) return core::NotFound("search profile");
+    CONSENTD_RETURN_IF_ERROR(tx.DeleteSearchProfile(scope->tenant(), scope->contact.id, id));
+    const core::Time now = clock_.Now();
+    json payload = ContextJson(scope->token, ctx, now);
+    payload["act"] = "delete_search_profile";
+    payload["before"] = ProfileJson(*it);
+    return AppendActivity(tx, crypto_, scope->tenant(), scope->contact.id,
+                          core::ActivityType::kSuchprofil, scope->system_user, now, payload);
+  });
+}
+
+Status Portal::Withdraw(std::string_view token, std::string_view reason,
+                        const RequestContext& ctx) {
+  return store_.Write([&](core::WriteTx& tx) -> Status {
+    auto scope = Resolve(tx, token);
+    if (!scope) return scope.error();
+    const core::TenantId tenant = scope->tenant();
+    auto purpose = tx.FindPurpose(tenant, core::kDefaultPurposeKey);
+    if (!purpose) return purpose.error();
+    auto current = tx.FindConsent(tenant, scope->contact.id, purpose->id);
+    if (!current) return current.error();
+    const core::Time now = clock_.Now();
+    std::string why = reason.empty() ? std::string(core::kReasonWithdrawal) : std::string(reason);
+    auto record = core::Withdraw(*current, scope->contact.id, *purpose, why, now);
+    CONSENTD_RETURN_IF_ERROR(tx.SaveConsent(tenant, record));
+    core::Contact contact = scope->contact;
+    contact.legal_basis = core::LegalBasis::kNone;
+    contact.updated_at = now;
+    CONSENTD_RETURN_IF_ERROR(tx.UpdateContact(contact));
+    json payload = ContextJson(scope->token, ctx, now);
+    payload["act"] = "withdraw";
+    payload["consent"] = ConsentJson(record);
+    return AppendActivity(tx, crypto_, tenant, scope->contact.id, core::ActivityType::kWiderruf,
+                          scope->system_user, now, payload);
+  });
+}
+
+Status Portal::RequestDeletion(std::string_view token, std::string_view note,
+                               const RequestContext& ctx) {
+  return store_.Write([&](core::WriteTx& tx) -> Status {
+    auto scope = Resolve(tx, token);
+    if (!scope) return scope.error();
+    const core::TenantId tenant = scope->tenant();
+    auto open = tx.FindOpenDeletionRequest(tenant, scope->contact.id);
+    if (!open) return open.error();
+    if (open->has_value()) return {};
+    auto purpose = tx.FindPurpose(tenant, core::kDefaultPurposeKey);
+    if (!purpose) return purpose.error();
+    auto current = tx.FindConsent(tenant, scope->contact.id, purpose->id);
+    if (!current) return current.error();
+    const core::Time now = clock_.Now();
+    auto record = core::Withdraw(*current, scope->contact.id, *purpose,
+                                 core::kReasonDeletionRequest, now);
+    CONSENTD_RETURN_IF_ERROR(tx.SaveConsent(tenant, record));
+    auto request = core::NewDeletionRequest(tenant, scope->contact.id, now, std::string(note));
+    auto id = tx.InsertDeletionRequest(request);
+    if (!id) return id.error();
+    json payload = ContextJson(scope->token, ctx, now);
+    payload["act"] = "deletion_request";
+    payload["consent"] = ConsentJson(record);
+    payload["deletion_request"] = {{"id", *id},
+                                   {"received_at", core::FormatIso(request.received_at)},
+                                   {"due_at", core::FormatIso(request.due_at)},
+                                   {"note", request.note}};
+    payload["message_to_broker"] =
+        "Die Person hat die Löschung ihrer Daten beantragt. Bitte bis " +
+        core::FormatGermanDate(request.due_at) + " bearbeiten (Art. 12 Abs. 3 DSGVO).";
+    return AppendActivity(tx, crypto_, tenant, scope->contact.id,
+                          core::ActivityType::kLoeschantrag, scope->system_user, now, payload);
+  });
+}
+
+Result<std::string> Portal::Export(std::string_view token) {
+  json doc;
+  auto status = store_.Read([&](core::ReadTx& tx) -> Status {
+    auto scope = Resolve(tx, token);
+    if (!scope) return scope.error();
+    auto export_doc = ExportContactJson(tx, scope->tenant(), scope->contact, clock_.Now());
+    if (!export_doc) return export_doc.error();
+    doc = std::move(*export_doc);
+    return {};
+  });
+  if (!status) return status.error();
+  return doc.dump(2, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace consentd::app

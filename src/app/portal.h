@@ -1,0 +1,96 @@
+// The recipient's acts on their personal consent page (DESIGN.md §1.3). Each act is one
+// unit of work: the consent record, the contact and the evidence activity are written
+// together or not at all, authored by the tenant's system user.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/consent.h"
+#include "core/ports.h"
+#include "core/store.h"
+#include "core/validation.h"
+
+namespace consentd::app {
+
+// What the request tells about how the act was made, kept as evidence.
+struct RequestContext {
+  std::string user_agent;
+  std::string ip_prefix;  // already shortened (core::ShortenIp)
+  std::string language;   // "de" | "en": the language the page was shown in
+};
+
+// Everything the consent page shows.
+struct PortalView {
+  core::Tenant tenant;
+  core::Contact contact;
+  core::ConsentPurpose purpose;
+  core::ConsentText text;
+  std::optional<core::ConsentRecord> consent;
+  std::optional<core::DeletionRequest> deletion_request;
+  std::vector<core::SearchProfile> profiles;
+  core::ConsentState state = core::ConsentState::kNone;
+};
+
+// Outcome of an act that takes a form: saved, or the errors at the fields.
+struct FormOutcome {
+  core::FieldErrors errors;
+  bool saved() const { return errors.empty(); }
+};
+
+// Thread-safe; borrows its ports, which must outlive it. Every method returns kNotFound
+// for a token that is unknown, expired or revoked, or whose contact was erased — the same
+// error in every case.
+class Portal {
+ public:
+  Portal(core::Store& store, const core::Clock& clock, const core::Crypto& crypto,
+         const core::PhoneNormalizer& phones)
+      : store_(store), clock_(clock), crypto_(crypto), phones_(phones) {}
+
+  core::Result<PortalView> Open(std::string_view token, std::string_view language);
+
+  // Fall 1.
+  core::Status GiveConsent(std::string_view token, const RequestContext& ctx);
+  // Fall 2: corrects the contact data and then consents as Fall 1. The e-mail address is not
+  // taken from this form (a new address needs its own confirmation).
+  core::Result<FormOutcome> CorrectData(std::string_view token, const core::Form& form,
+                                        const RequestContext& ctx);
+  core::Result<FormOutcome> AddSearchProfile(std::string_view token, const core::Form& form,
+                                             const RequestContext& ctx);
+  // kNotFound also when `id` is not a profile of this token's contact.
+  core::Result<FormOutcome> UpdateSearchProfile(std::string_view token, core::SearchProfileId id,
+                                                const core::Form& form,
+                                                const RequestContext& ctx);
+  core::Status DeleteSearchProfile(std::string_view token, core::SearchProfileId id,
+                                   const RequestContext& ctx);
+  // Withdrawal without deletion.
+  core::Status Withdraw(std::string_view token, std::string_view reason,
+                        const RequestContext& ctx);
+  // Fall 3: sets the revocation date and opens a deletion request due in one month. A second
+  // request while one is open changes nothing.
+  core::Status RequestDeletion(std::string_view token, std::string_view note,
+                               const RequestContext& ctx);
+  // Art. 15/20: the contact's data as a JSON document.
+  core::Result<std::string> Export(std::string_view token);
+
+  // The hash under which `token` is stored; also what CSRF tokens are bound to.
+  std::string TokenHash(std::string_view token) const { return crypto_.Sha256Hex(token); }
+
+ private:
+  struct Scope;
+  core::Result<Scope> Resolve(core::ReadTx& tx, std::string_view token) const;
+  core::Status RecordConsent(core::WriteTx& tx, const Scope& scope, const RequestContext& ctx,
+                             core::Time now);
+  core::Result<FormOutcome> SaveProfile(std::string_view token,
+                                        std::optional<core::SearchProfileId> id,
+                                        const core::Form& form, const RequestContext& ctx);
+
+  core::Store& store_;
+  const core::Clock& clock_;
+  const core::Crypto& crypto_;
+  const core::PhoneNormalizer& phones_;
+};
+
+}  // namespace consentd::app

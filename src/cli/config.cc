@@ -1,0 +1,90 @@
+#include "cli/config.h"
+
+#include <toml++/toml.h>
+
+#include <cstdlib>
+
+namespace consentd::cli {
+namespace {
+
+core::Error Bad(const std::string& key, const std::string& what) {
+  return core::InvalidArgument("configuration " + key + ": " + what);
+}
+
+core::Status ApplyTable(Config& config, const toml::table& table) {
+  if (auto db = table["database"]["url"].value<std::string>()) config.db = *db;
+  if (auto listen = table["http"]["listen"].value<std::string>()) {
+    CONSENTD_RETURN_IF_ERROR(SetListen(config, *listen));
+  }
+  if (auto base = table["http"]["base_url"].value<std::string>()) config.base_url = *base;
+  if (auto batch = table["database"]["sqlite_max_batch"].value<int64_t>()) {
+    if (*batch < 1 || *batch > 10000) return Bad("database.sqlite_max_batch", "must be between 1 and 10000");
+    config.sqlite_max_batch = static_cast<int>(*batch);
+  }
+  if (auto threads = table["http"]["threads"].value<int64_t>()) {
+    if (*threads < 1 || *threads > 256) return Bad("http.threads", "must be between 1 and 256");
+    config.http_threads = static_cast<unsigned>(*threads);
+  }
+  return {};
+}
+
+core::Status ApplyEnvironment(Config& config) {
+  if (const char* db = std::getenv("CONSENTD_DB")) config.db = db;
+  if (const char* listen = std::getenv("CONSENTD_LISTEN")) {
+    CONSENTD_RETURN_IF_ERROR(SetListen(config, listen));
+  }
+  if (const char* base = std::getenv("CONSENTD_BASE_URL")) config.base_url = base;
+  return {};
+}
+
+}  // namespace
+
+core::Status CheckConfig(const Config& config) {
+  if (config.base_url.rfind("http://", 0) != 0 && config.base_url.rfind("https://", 0) != 0) {
+    return Bad("http.base_url", "must start with http:// or https://");
+  }
+  if (!config.base_url.empty() && config.base_url.back() == '/') {
+    return Bad("http.base_url", "must not end with a slash");
+  }
+  auto path = SqlitePath(config.db);
+  if (!path) return path.error();
+  return {};
+}
+
+core::Status SetListen(Config& config, const std::string& listen) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return Bad("http.listen", "expected HOST:PORT, got '" + listen + "'");
+  std::string port = listen.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(port) > 65535) {
+    return Bad("http.listen", "port must be a number from 0 to 65535");
+  }
+  config.listen_address = listen.substr(0, colon);
+  config.listen_port = static_cast<std::uint16_t>(std::stoi(port));
+  return {};
+}
+
+core::Result<std::string> SqlitePath(const std::string& db_url) {
+  if (db_url.rfind("sqlite:", 0) == 0 && db_url.size() > 7) return db_url.substr(7);
+  if (db_url.rfind("postgresql://", 0) == 0 || db_url.rfind("postgres://", 0) == 0) {
+    return Bad("database.url", "PostgreSQL is not supported by this version yet; use sqlite:PATH");
+  }
+  return Bad("database.url", "expected sqlite:PATH, got '" + db_url + "'");
+}
+
+core::Result<Config> LoadConfig(const std::optional<std::string>& path) {
+  Config config;
+  if (path) {
+    try {
+      toml::table table = toml::parse_file(*path);
+      CONSENTD_RETURN_IF_ERROR(ApplyTable(config, table));
+    } catch (const toml::parse_error& e) {
+      return core::InvalidArgument("configuration file " + *path + ": " + std::string(e.description()));
+    }
+  }
+  CONSENTD_RETURN_IF_ERROR(ApplyEnvironment(config));
+  CONSENTD_RETURN_IF_ERROR(CheckConfig(config));
+  return config;
+}
+
+}  // namespace consentd::cli

@@ -1,0 +1,320 @@
+// consentd: one binary for the server and its administration commands. This is the only
+// place that knows every concrete class; it wires them from the configuration.
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <csignal>
+#include <filesystem>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include "app/admin.h"
+#include "app/contacts_csv.h"
+#include "app/evidence.h"
+#include "app/portal.h"
+#include "cli/config.h"
+#include "crypto/sodium_crypto.h"
+#include "http/pages.h"
+#include "http/portal_handlers.h"
+#include "http/server.h"
+#include "storage/sqlite/sqlite_store.h"
+#include "text/phone_number.h"
+
+namespace consentd::cli {
+namespace {
+
+class SystemClock final : public core::Clock {
+ public:
+  core::Time Now() const override {
+    return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  }
+};
+
+[[noreturn]] void Fail(const std::string& message) {
+  std::fprintf(stderr, "consentd: %s\n", message.c_str());
+  std::exit(1);
+}
+
+template <typename T>
+T OrFail(core::Result<T> result) {
+  if (!result) Fail(result.error().message);
+  return std::move(*result);
+}
+
+void OrFail(const core::Status& status) {
+  if (!status) Fail(status.error().message);
+}
+
+// Everything a command needs, built once from the configuration.
+struct Runtime {
+  Config config;
+  SystemClock clock;
+  crypto::SodiumCrypto crypto;
+  text::LibPhoneNumberNormalizer phones;
+  std::unique_ptr<core::Store> store;
+};
+
+std::unique_ptr<Runtime> OpenRuntime(const Config& config) {
+  auto rt = std::make_unique<Runtime>();
+  rt->config = config;
+  std::string path = OrFail(SqlitePath(config.db));
+  auto slash = path.rfind('/');
+  if (slash != std::string::npos && slash > 0) {
+    std::error_code ec;
+    std::filesystem::create_directories(path.substr(0, slash), ec);
+  }
+  rt->store = OrFail(storage::OpenSqliteStore(path, {config.sqlite_max_batch}));
+  OrFail(rt->store->Migrate());
+  return rt;
+}
+
+core::TenantId TenantBySlug(Runtime& rt, const std::string& slug) {
+  core::TenantId id = 0;
+  OrFail(rt.store->Read([&](core::ReadTx& tx) -> core::Status {
+    auto t = tx.FindTenantBySlug(slug);
+    if (!t) return core::NotFound("no tenant '" + slug + "' (see consentd tenant add)");
+    id = t->id;
+    return {};
+  }));
+  return id;
+}
+
+std::string ConsentUrl(const Config& config, const std::string& token) {
+  return config.base_url + "/c/" + token;
+}
+
+http::Handler MakeRouter(const http::PortalHandlers& portal) {
+  return [&portal](const http::Request& request) -> http::Response {
+    if (request.path == "/healthz") {
+      http::Response r;
+      r.content_type = "text/plain; charset=utf-8";
+      r.body = "ok\n";
+      return r;
+    }
+    if (request.path.rfind("/static/", 0) == 0) {
+      if (const auto* file = http::PageRenderer::StaticFile(request.path.substr(1))) {
+        http::Response r;
+        r.content_type = request.path.ends_with(".css") ? "text/css; charset=utf-8" : "application/octet-stream";
+        r.body = std::string(*file);
+        r.headers.emplace_back("Cache-Control", "public, max-age=3600");
+        r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+        return r;
+      }
+    }
+    if (auto response = portal.Handle(request)) return std::move(*response);
+    return portal.NotFound(request);
+  };
+}
+
+sigset_t BlockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+void Serve(const Config& config, const std::string& port_file) {
+  sigset_t stop_signals = BlockStopSignals();  // before any thread starts
+  auto rt = OpenRuntime(config);
+  std::string secret = [&] {
+    std::string s;
+    OrFail(rt->store->Read([&](core::ReadTx& tx) -> core::Status {
+      auto v = tx.ServerSecret();
+      if (!v) return v.error();
+      s = *v;
+      return {};
+    }));
+    return s;
+  }();
+  http::PageRenderer pages;
+  app::Portal portal(*rt->store, rt->clock, rt->crypto, rt->phones);
+  http::PortalHandlers handlers(portal, pages, rt->crypto, secret);
+  http::ServerOptions options;
+  options.address = config.listen_address;
+  options.port = config.listen_port;
+  options.threads = config.http_threads;
+  http::Server server(options, MakeRouter(handlers));
+  std::uint16_t port = OrFail(server.Start());
+  if (!port_file.empty()) std::ofstream(port_file) << port << "\n";
+  std::printf("consentd listening on http://%s:%u\n", config.listen_address.c_str(), port);
+  std::fflush(stdout);
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  std::printf("consentd stopping\n");
+  server.Stop();
+}
+
+void PrintDemo(Runtime& rt) {
+  auto demo = OrFail(app::CreateDemo(*rt.store, rt.clock, rt.crypto, rt.phones));
+  std::printf("Demo tenant 'demo' (Musterimmobilien GmbH & Co. KG)\n");
+  if (!demo.admin_password.empty()) {
+    std::printf("Admin login (for the admin UI): %s / %s\n", demo.admin_email.c_str(),
+                demo.admin_password.c_str());
+  } else {
+    std::printf("Admin login: %s (password as printed when the demo was first created)\n",
+                demo.admin_email.c_str());
+  }
+  std::printf("Personal consent pages:\n");
+  for (const auto& link : demo.links) {
+    std::printf("  %-22s %s\n", link.name.c_str(), ConsentUrl(rt.config, link.token).c_str());
+  }
+}
+
+void PrintFieldErrors(const core::FieldErrors& errors) {
+  for (const auto& e : errors) std::fprintf(stderr, "  %s: %s\n", e.field.c_str(), e.message_de.c_str());
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) Fail("cannot read " + path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  CLI::App cli{"consentd — GDPR consent manager for real-estate brokers"};
+  cli.require_subcommand(1);
+  std::optional<std::string> config_path;
+  std::string db_flag, listen_flag, base_url_flag;
+  cli.add_option("--config", config_path, "TOML configuration file");
+  cli.add_option("--db", db_flag, "database: sqlite:PATH (default sqlite:var/consentd.db)");
+  cli.add_option("--base-url", base_url_flag, "public base URL of consent links");
+
+  auto* serve = cli.add_subcommand("serve", "run the HTTP server");
+  std::string port_file;
+  serve->add_option("--listen", listen_flag, "HOST:PORT to listen on (port 0: any free port)");
+  serve->add_option("--port-file", port_file, "write the bound port to this file");
+  int max_batch = 0;
+  serve->add_option("--sqlite-max-batch", max_batch,
+                    "most acts per SQLite transaction (group commit); 1 turns it off")
+      ->check(CLI::Range(1, 10000));
+  unsigned threads = 0;
+  serve->add_option("--threads", threads, "HTTP worker threads (default 16)")->check(CLI::Range(1, 256));
+  cli.add_subcommand("migrate", "apply database migrations");
+  cli.add_subcommand("demo", "create demo data (idempotent) and print consent links");
+
+  auto* tenant = cli.add_subcommand("tenant", "manage tenants");
+  tenant->require_subcommand(1);
+  auto* tenant_add = tenant->add_subcommand("add", "add a tenant (a broker company)");
+  core::Tenant new_tenant;
+  auto& ctl = new_tenant.controller;
+  tenant_add->add_option("--slug", new_tenant.slug, "short name, e.g. mueller-immo")->required();
+  tenant_add->add_option("--company", ctl.company, "company name (controller)")->required();
+  tenant_add->add_option("--street", ctl.street, "street and number");
+  tenant_add->add_option("--postal-code", ctl.postal_code, "postal code");
+  tenant_add->add_option("--city", ctl.city, "city");
+  tenant_add->add_option("--country", ctl.country, "country code (default DE)");
+  tenant_add->add_option("--email", ctl.email, "contact e-mail for data protection");
+  tenant_add->add_option("--phone", ctl.phone, "phone");
+  tenant_add->add_option("--privacy-url", ctl.privacy_url, "privacy notice URL");
+  tenant_add->add_option("--imprint-url", ctl.imprint_url, "imprint URL");
+
+  auto* user = cli.add_subcommand("user", "manage users");
+  user->require_subcommand(1);
+  auto* user_add = user->add_subcommand("add", "add a user who can log in");
+  std::string tenant_slug, user_email, user_name, user_role = "broker";
+  user_add->add_option("--tenant", tenant_slug, "tenant slug")->required();
+  user_add->add_option("--email", user_email, "login e-mail")->required();
+  user_add->add_option("--name", user_name, "display name")->required();
+  user_add->add_option("--role", user_role, "admin or broker")->check(CLI::IsMember({"admin", "broker"}));
+
+  auto* contacts = cli.add_subcommand("contacts", "contacts: import, export, links");
+  contacts->require_subcommand(1);
+  auto* import = contacts->add_subcommand("import", "import a CSV file (upsert by e-mail)");
+  std::string csv_path;
+  import->add_option("file", csv_path, "CSV file")->required();
+  import->add_option("--tenant", tenant_slug, "tenant slug")->required();
+  auto* export_cmd = contacts->add_subcommand("export", "export contacts as CSV to stdout");
+  export_cmd->add_option("--tenant", tenant_slug, "tenant slug")->required();
+  auto* link = contacts->add_subcommand("link", "print a new personal consent link");
+  core::ContactId contact_id = 0;
+  link->add_option("id", contact_id, "contact id")->required();
+  link->add_option("--tenant", tenant_slug, "tenant slug")->required();
+
+  auto* evidence = cli.add_subcommand("evidence", "evidence chain");
+  evidence->require_subcommand(1);
+  evidence->add_subcommand("verify", "verify every tenant's activity hash chain");
+
+  CLI11_PARSE(cli, argc, argv);
+
+  Config config = OrFail(LoadConfig(config_path));
+  if (!db_flag.empty()) config.db = db_flag;
+  if (!base_url_flag.empty()) config.base_url = base_url_flag;
+  if (!listen_flag.empty()) OrFail(SetListen(config, listen_flag));
+  if (max_batch > 0) config.sqlite_max_batch = max_batch;
+  if (threads > 0) config.http_threads = threads;
+  OrFail(CheckConfig(config));
+
+  if (serve->parsed()) {
+    Serve(config, port_file);
+    return 0;
+  }
+  auto rt = OpenRuntime(config);
+  if (cli.got_subcommand("migrate")) {
+    std::printf("database is up to date\n");
+  } else if (cli.got_subcommand("demo")) {
+    PrintDemo(*rt);
+  } else if (tenant_add->parsed()) {
+    auto errors = app::ValidateTenant(new_tenant);
+    if (!errors.empty()) {
+      PrintFieldErrors(errors);
+      Fail("tenant not added");
+    }
+    auto id = OrFail(app::CreateTenant(*rt->store, rt->crypto, new_tenant));
+    std::printf("tenant %s added (id %lld)\n", new_tenant.slug.c_str(), static_cast<long long>(id));
+  } else if (user_add->parsed()) {
+    const char* password = std::getenv("CONSENTD_PASSWORD");
+    std::string pw = password ? password : core::Base64UrlEncode(rt->crypto.RandomBytes(12));
+    auto id = OrFail(app::CreateUser(*rt->store, rt->crypto, TenantBySlug(*rt, tenant_slug), user_email,
+                                     user_name, *core::ParseRole(user_role), pw));
+    std::printf("user %s added (id %lld)\n", user_email.c_str(), static_cast<long long>(id));
+    if (!password) std::printf("password: %s\n", pw.c_str());
+  } else if (import->parsed()) {
+    auto report = OrFail(app::ImportContactsCsv(*rt->store, rt->clock, rt->crypto, rt->phones,
+                                                TenantBySlug(*rt, tenant_slug), ReadFile(csv_path)));
+    for (const auto& e : report.errors) {
+      std::fprintf(stderr, "line %d: %s: %s\n", e.line, e.field.c_str(), e.message_de.c_str());
+    }
+    std::printf("%d inserted, %d updated, %d unchanged, %zu rejected\n", report.inserted,
+                report.updated, report.unchanged, report.errors.size());
+    return report.errors.empty() ? 0 : 2;
+  } else if (export_cmd->parsed()) {
+    std::string csv = OrFail(app::ExportContactsCsv(*rt->store, TenantBySlug(*rt, tenant_slug)));
+    std::fwrite(csv.data(), 1, csv.size(), stdout);
+  } else if (link->parsed()) {
+    auto token = OrFail(app::IssueLink(*rt->store, rt->clock, rt->crypto, TenantBySlug(*rt, tenant_slug),
+                                       contact_id));
+    std::printf("%s\n", ConsentUrl(config, token).c_str());
+  } else if (evidence->parsed()) {
+    auto reports = OrFail(app::VerifyChains(*rt->store, rt->crypto));
+    bool ok = true;
+    for (const auto& r : reports) {
+      if (r.broken_at_seq) {
+        ok = false;
+        std::printf("tenant %s: BROKEN at activity %lld: %s\n", r.slug.c_str(),
+                    static_cast<long long>(*r.broken_at_seq), r.problem.c_str());
+      } else {
+        std::printf("tenant %s: %lld activities verified\n", r.slug.c_str(), static_cast<long long>(r.checked));
+      }
+    }
+    return ok ? 0 : 3;
+  }
+  return 0;
+}
+
+}  // namespace consentd::cli
+
+int main(int argc, char** argv) {
+  try {
+    return consentd::cli::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "consentd: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,111 @@
+// The store port: everything consentd keeps, behind transactions.
+//
+// Every method that reads or writes tenant data takes the tenant id and filters by it; a
+// row of another tenant is reported as kNotFound, exactly like a row that does not exist.
+// The only lookups without a tenant are those that establish it (link token hash).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/activity.h"
+#include "core/consent.h"
+#include "core/contact.h"
+#include "core/deletion_request.h"
+#include "core/link_token.h"
+#include "core/result.h"
+#include "core/search_profile.h"
+#include "core/tenant.h"
+
+namespace consentd::core {
+
+// Reads within one consistent snapshot. Valid only inside Store::Read/Write callbacks.
+class ReadTx {
+ public:
+  virtual ~ReadTx() = default;
+
+  virtual Result<Tenant> FindTenant(TenantId id) = 0;
+  virtual Result<Tenant> FindTenantBySlug(std::string_view slug) = 0;
+  virtual Result<std::vector<Tenant>> ListTenants() = 0;
+  virtual Result<User> FindSystemUser(TenantId tenant) = 0;
+  virtual Result<User> FindUserByEmail(TenantId tenant, std::string_view email) = 0;
+
+  virtual Result<Contact> FindContact(TenantId tenant, ContactId id) = 0;
+  // Matches case-insensitively; erased contacts are not found.
+  virtual Result<Contact> FindContactByEmail(TenantId tenant, std::string_view email) = 0;
+  // In id order, at most `limit`, starting after `after_id`; erased contacts left out.
+  virtual Result<std::vector<Contact>> ListContacts(TenantId tenant, ContactId after_id,
+                                                    int limit) = 0;
+
+  virtual Result<ConsentPurpose> FindPurpose(TenantId tenant, std::string_view key) = 0;
+  // The newest version of the purpose's text in `language`.
+  virtual Result<ConsentText> CurrentText(TenantId tenant, PurposeId purpose,
+                                          std::string_view language) = 0;
+  virtual Result<std::optional<ConsentRecord>> FindConsent(TenantId tenant, ContactId contact,
+                                                           PurposeId purpose) = 0;
+  virtual Result<std::vector<ConsentRecord>> ListConsents(TenantId tenant, ContactId contact) = 0;
+
+  virtual Result<std::vector<SearchProfile>> ListSearchProfiles(TenantId tenant,
+                                                                ContactId contact) = 0;
+  virtual Result<std::vector<Activity>> ListActivities(TenantId tenant, ContactId contact) = 0;
+  // The whole chain of a tenant in seq order, from `after_seq`, at most `limit`.
+  virtual Result<std::vector<Activity>> ListChain(TenantId tenant, std::int64_t after_seq,
+                                                  int limit) = 0;
+
+  // Finds a token by the hash of its text, whatever its status. Establishes the tenant.
+  virtual Result<LinkToken> FindLinkToken(std::string_view token_hash) = 0;
+  virtual Result<std::optional<DeletionRequest>> FindOpenDeletionRequest(TenantId tenant,
+                                                                         ContactId contact) = 0;
+
+  // The installation's secret for stateless MACs (CSRF); created by the first migration.
+  virtual Result<std::string> ServerSecret() = 0;
+};
+
+// Reads and writes of one unit of work. A unit that returns an error is rolled back
+// alone; the others of its batch are unaffected.
+class WriteTx : public ReadTx {
+ public:
+  virtual Result<TenantId> InsertTenant(const Tenant& tenant) = 0;
+  virtual Result<UserId> InsertUser(const User& user) = 0;
+  virtual Result<ContactId> InsertContact(const Contact& contact) = 0;
+  // kConflict when the e-mail address is taken by another contact of the tenant.
+  virtual Status UpdateContact(const Contact& contact) = 0;
+
+  virtual Result<PurposeId> InsertPurpose(const ConsentPurpose& purpose) = 0;
+  virtual Status InsertConsentText(TenantId tenant, const ConsentText& text) = 0;
+  virtual Status SaveConsent(TenantId tenant, const ConsentRecord& record) = 0;
+
+  virtual Result<SearchProfileId> InsertSearchProfile(const SearchProfile& profile) = 0;
+  // kNotFound unless the profile belongs to profile.contact_id of profile.tenant_id.
+  virtual Status UpdateSearchProfile(const SearchProfile& profile) = 0;
+  virtual Status DeleteSearchProfile(TenantId tenant, ContactId contact, SearchProfileId id) = 0;
+
+  // The head of the tenant's activity chain, locked until the transaction ends.
+  virtual Result<ChainHead> LockChainHead(TenantId tenant) = 0;
+  // Stores a fully computed activity and makes it the chain head.
+  virtual Result<ActivityId> AppendActivity(const Activity& activity) = 0;
+
+  virtual Result<LinkTokenId> InsertLinkToken(const LinkToken& token) = 0;
+  virtual Result<std::int64_t> InsertDeletionRequest(const DeletionRequest& request) = 0;
+};
+
+using ReadFn = std::function<Status(ReadTx&)>;
+using WriteFn = std::function<Status(WriteTx&)>;
+
+// Thread-safe. Implementations: storage/sqlite (group commit), later storage/postgres.
+class Store {
+ public:
+  virtual ~Store() = default;
+  // Runs `fn` in a read-only snapshot.
+  virtual Status Read(const ReadFn& fn) = 0;
+  // Runs `fn` as one unit of work and returns once it is durably committed (or failed).
+  // Units from concurrent callers may share one transaction; each is atomic on its own.
+  virtual Status Write(const WriteFn& fn) = 0;
+  // Applies pending migrations; returns how many were applied.
+  virtual Result<int> Migrate() = 0;
+};
+
+}  // namespace consentd::core

@@ -1,0 +1,118 @@
+#include "http/pages.h"
+
+#include <kainjow/mustache.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace consentd::http {
+
+extern const std::map<std::string_view, std::string_view> kWebFiles;
+
+namespace {
+
+namespace mustache = kainjow::mustache;
+
+constexpr std::string_view kPagePrefix = "templates/pages/";
+constexpr std::string_view kSuffix = ".mustache";
+
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "consentd: %s\n", what.c_str());
+  std::abort();
+}
+
+mustache::data ToMustache(const nlohmann::json& j) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::object: {
+      mustache::data d{mustache::data::type::object};
+      for (const auto& [key, value] : j.items()) d.set(key, ToMustache(value));
+      return d;
+    }
+    case nlohmann::json::value_t::array: {
+      mustache::data d{mustache::data::type::list};
+      for (const auto& value : j) d.push_back(ToMustache(value));
+      return d;
+    }
+    case nlohmann::json::value_t::boolean:
+      return mustache::data{j.get<bool>()};
+    case nlohmann::json::value_t::string:
+      return mustache::data{j.get<std::string>()};
+    case nlohmann::json::value_t::null:
+      return mustache::data{false};
+    default:
+      return mustache::data{j.dump()};
+  }
+}
+
+std::string_view StripAffixes(std::string_view path, std::string_view prefix) {
+  path.remove_prefix(prefix.size());
+  path.remove_suffix(kSuffix.size());
+  return path;
+}
+
+bool IsTemplate(std::string_view path, std::string_view prefix) {
+  return path.substr(0, prefix.size()) == prefix && path.size() > prefix.size() + kSuffix.size() &&
+         path.substr(path.size() - kSuffix.size()) == kSuffix;
+}
+
+}  // namespace
+
+struct PageRenderer::Impl {
+  std::map<std::string, std::unique_ptr<mustache::mustache>, std::less<>> pages;
+  std::map<std::string, nlohmann::json, std::less<>> texts;  // language -> {key: text}
+};
+
+PageRenderer::PageRenderer() : impl_(std::make_unique<Impl>()) {
+  for (const auto& [path, content] : kWebFiles) {
+    if (IsTemplate(path, kPagePrefix)) {
+      auto tmpl = std::make_unique<mustache::mustache>(std::string(content));
+      if (!tmpl->is_valid()) Die(std::string(path) + ": " + tmpl->error_message());
+      impl_->pages.emplace(std::string(StripAffixes(path, kPagePrefix)), std::move(tmpl));
+    } else if (path.substr(0, 5) == "i18n/") {
+      auto parsed = nlohmann::json::parse(content, nullptr, false);
+      if (parsed.is_discarded()) Die(std::string(path) + ": invalid JSON");
+      impl_->texts.emplace(std::string(path.substr(5, 2)), std::move(parsed));
+    }
+  }
+}
+
+PageRenderer::~PageRenderer() = default;
+
+std::string PageRenderer::Render(std::string_view name, const nlohmann::json& data,
+                                 std::string_view language) const {
+  return Render(name, data, language, true);
+}
+
+std::string PageRenderer::Render(std::string_view name, const nlohmann::json& data,
+                                 std::string_view language, bool with_layout) const {
+  auto page = impl_->pages.find(name);
+  if (page == impl_->pages.end()) Die("no page template " + std::string(name));
+  mustache::data d = ToMustache(data);
+  auto texts = impl_->texts.find(language);
+  if (texts != impl_->texts.end()) d.set("t", ToMustache(texts->second));
+  d.set("lang", std::string(language));
+  std::string body = page->second->render(d);
+  auto layout = impl_->pages.find("layout");
+  if (!with_layout || layout == impl_->pages.end()) return body;
+  d.set("content", body);
+  return layout->second->render(d);
+}
+
+std::string PageRenderer::RenderFragment(std::string_view name, const nlohmann::json& data,
+                                         std::string_view language) const {
+  return Render(name, data, language, false);
+}
+
+std::string PageRenderer::Text(std::string_view language, std::string_view key) const {
+  auto texts = impl_->texts.find(language);
+  if (texts == impl_->texts.end()) return std::string(key);
+  auto it = texts->second.find(std::string(key));
+  return it == texts->second.end() ? std::string(key) : it->get<std::string>();
+}
+
+const std::string_view* PageRenderer::StaticFile(std::string_view path) {
+  auto it = kWebFiles.find(path);
+  return it == kWebFiles.end() ? nullptr : &it->second;
+}
+
+}  // namespace consentd::http

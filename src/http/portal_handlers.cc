@@ -1,0 +1,452 @@
+#include "http/portal_handlers.h"
+
+#include <array>
+
+#include "core/ip_address.h"
+#include "http/form.h"
+#include "http/language.h"
+
+namespace consentd::http {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::array<std::string_view, 7> kFlashKeys = {
+    "consent", "contact", "profile_added", "profile_saved", "profile_deleted", "withdraw",
+    "deletion"};
+
+// The contact fields a person edits on the page; e-mail is shown but changed separately.
+constexpr std::array<std::string_view, 12> kEditableContactFields = {
+    "anrede", "titel", "vorname", "nachname", "firma", "telefon", "mobil",
+    "strasse", "hausnummer", "plz", "ort", "land"};
+
+struct FieldSpec {
+  std::string_view name;
+  std::string_view input_type;  // "text", "tel", "number-de", "textarea"
+  std::string_view autocomplete;
+};
+
+FieldSpec SpecOf(std::string_view name) {
+  if (name == "telefon") return {name, "tel", "tel"};
+  if (name == "mobil") return {name, "tel", "tel"};
+  if (name == "vorname") return {name, "text", "given-name"};
+  if (name == "nachname") return {name, "text", "family-name"};
+  if (name == "firma") return {name, "text", "organization"};
+  if (name == "strasse") return {name, "text", "address-line1"};
+  if (name == "plz") return {name, "text", "postal-code"};
+  if (name == "ort") return {name, "text", "address-level2"};
+  if (name == "land") return {name, "text", "country"};
+  if (name == "titel") return {name, "text", "honorific-prefix"};
+  return {name, "text", "off"};
+}
+
+std::string ErrorFor(const core::FieldErrors& errors, std::string_view field, std::string_view lang) {
+  for (const auto& e : errors) {
+    if (e.field == field) return lang == "en" ? e.message_en : e.message_de;
+  }
+  return "";
+}
+
+json Options(const std::vector<std::pair<std::string, std::string>>& choices,
+             const std::string& selected) {
+  json list = json::array();
+  for (const auto& [value, label] : choices) {
+    list.push_back({{"value", value}, {"label", label}, {"selected", value == selected}});
+  }
+  return list;
+}
+
+std::vector<std::pair<std::string, std::string>> ChoicesOf(std::span<const core::Choice> choices,
+                                                          std::string_view empty_label) {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.emplace_back("", std::string(empty_label));
+  for (const auto& c : choices) out.emplace_back(std::string(c.key), std::string(c.label));
+  return out;
+}
+
+// One form field for the template: label, value, error and how to draw it.
+json Field(const PageRenderer& pages, std::string_view lang, std::string_view form_id,
+           std::string_view name, const std::string& value, const core::FieldErrors& errors) {
+  FieldSpec spec = SpecOf(name);
+  std::string error = ErrorFor(errors, name, lang);
+  return {{"id", std::string(form_id) + "-" + std::string(name)},
+          {"name", name},
+          {"label", pages.Text(lang, "f_" + std::string(name))},
+          {"value", value},
+          {"error", error},
+          {"invalid", !error.empty()},
+          {"is_tel", spec.input_type == "tel"},
+          {"autocomplete", spec.autocomplete}};
+}
+
+json SelectField(const PageRenderer& pages, std::string_view lang, std::string_view form_id,
+                 std::string_view name, json options, const core::FieldErrors& errors) {
+  json f = Field(pages, lang, form_id, name, "", errors);
+  f["is_select"] = true;
+  f["options"] = std::move(options);
+  return f;
+}
+
+std::string FormValue(const core::Form& form, std::string_view name) {
+  auto it = form.find(name);
+  return it == form.end() ? "" : it->second;
+}
+
+json ContactFields(const PageRenderer& pages, std::string_view lang, const core::Form& values,
+                   const core::FieldErrors& errors) {
+  json fields = json::array();
+  for (std::string_view name : kEditableContactFields) {
+    std::string value = FormValue(values, name);
+    if (name == "anrede") {
+      std::vector<std::pair<std::string, std::string>> choices = {
+          {"", pages.Text(lang, "choose")},
+          {"Frau", pages.Text(lang, "anrede_frau")},
+          {"Herr", pages.Text(lang, "anrede_herr")},
+          {"Divers", pages.Text(lang, "anrede_divers")}};
+      fields.push_back(SelectField(pages, lang, "contact", name, Options(choices, value), errors));
+    } else {
+      fields.push_back(Field(pages, lang, "contact", name, value, errors));
+    }
+  }
+  return fields;
+}
+
+core::Form ContactAsForm(const core::ContactData& data) {
+  core::Form form;
+  for (const auto& f : core::kContactFields) form[std::string(f.name)] = data.*f.member;
+  return form;
+}
+
+std::string Number(const std::optional<core::Centi>& v) {
+  return v ? core::FormatGermanNumber(*v) : "";
+}
+
+core::Form ProfileAsForm(const core::SearchProfile& p) {
+  return {{"vermarktungsart", p.vermarktungsart},
+          {"nutzungsart", p.nutzungsart},
+          {"objektart", p.objektart},
+          {"objekttyp", p.objekttyp},
+          {"plz", p.plz},
+          {"ort", p.ort},
+          {"radius_km", p.radius_km ? std::to_string(*p.radius_km) : ""},
+          {"preis_von", Number(p.preis_von)},
+          {"preis_bis", Number(p.preis_bis)},
+          {"wohnflaeche_von", Number(p.wohnflaeche_von)},
+          {"wohnflaeche_bis", Number(p.wohnflaeche_bis)},
+          {"grundstuecksflaeche_von", Number(p.grundstuecksflaeche_von)},
+          {"grundstuecksflaeche_bis", Number(p.grundstuecksflaeche_bis)},
+          {"zimmer_von", Number(p.zimmer_von)},
+          {"zimmer_bis", Number(p.zimmer_bis)},
+          {"bemerkung", p.bemerkung}};
+}
+
+json ObjekttypGroups(const std::string& selected) {
+  json groups = json::array();
+  for (const auto& art : core::Objektarten()) {
+    json options = json::array();
+    for (const auto& typ : core::Objekttypen(art.key)) {
+      options.push_back({{"value", typ.key}, {"label", typ.label},
+                         {"selected", typ.key == selected}});
+    }
+    groups.push_back({{"label", art.label}, {"options", options}});
+  }
+  return groups;
+}
+
+json ProfileForm(const PageRenderer& pages, std::string_view lang, const std::string& form_id,
+                 const core::Form& v, const core::FieldErrors& errors) {
+  std::string_view choose = "–";
+  json selects = json::array();
+  selects.push_back(SelectField(pages, lang, form_id, "vermarktungsart",
+                                Options(ChoicesOf(core::Vermarktungsarten(), choose), FormValue(v, "vermarktungsart")), errors));
+  selects.push_back(SelectField(pages, lang, form_id, "nutzungsart",
+                                Options(ChoicesOf(core::Nutzungsarten(), choose), FormValue(v, "nutzungsart")), errors));
+  selects.push_back(SelectField(pages, lang, form_id, "objektart",
+                                Options(ChoicesOf(core::Objektarten(), choose), FormValue(v, "objektart")), errors));
+  json objekttyp = Field(pages, lang, form_id, "objekttyp", "", errors);
+  objekttyp["groups"] = ObjekttypGroups(FormValue(v, "objekttyp"));
+  objekttyp["any_label"] = pages.Text(lang, "any_type");
+  json region = json::array();
+  for (std::string_view name : {"plz", "ort", "radius_km"}) {
+    region.push_back(Field(pages, lang, form_id, name, FormValue(v, name), errors));
+  }
+  json ranges = json::array();
+  for (std::string_view base : {"preis", "wohnflaeche", "grundstuecksflaeche", "zimmer"}) {
+    std::string von = std::string(base) + "_von", bis = std::string(base) + "_bis";
+    ranges.push_back({{"legend", pages.Text(lang, "r_" + std::string(base))},
+                      {"von", Field(pages, lang, form_id, von, FormValue(v, von), errors)},
+                      {"bis", Field(pages, lang, form_id, bis, FormValue(v, bis), errors)}});
+  }
+  json bemerkung = Field(pages, lang, form_id, "bemerkung", FormValue(v, "bemerkung"), errors);
+  return {{"id", form_id}, {"selects", selects}, {"objekttyp", objekttyp}, {"region", region},
+          {"ranges", ranges}, {"bemerkung", bemerkung}};
+}
+
+std::string ProfileSummary(const core::SearchProfile& p) {
+  std::string s = std::string(core::LabelOf(core::Objektarten(), p.objektart));
+  if (!p.objekttyp.empty()) s += " (" + std::string(core::LabelOf(core::Objekttypen(p.objektart), p.objekttyp)) + ")";
+  s += " · " + std::string(core::LabelOf(core::Vermarktungsarten(), p.vermarktungsart));
+  if (!p.plz.empty() || !p.ort.empty()) s += " · " + core::Trim(p.plz + " " + p.ort);
+  if (p.radius_km) s += " +" + std::to_string(*p.radius_km) + " km";
+  if (p.preis_bis) s += " · bis " + core::FormatGermanNumber(*p.preis_bis) + " €";
+  if (p.zimmer_von) s += " · ab " + core::FormatGermanNumber(*p.zimmer_von) + " Zi.";
+  return s;
+}
+
+json ErrorSummary(const std::string& form_id, const core::FieldErrors& errors, std::string_view lang) {
+  json list = json::array();
+  for (const auto& e : errors) {
+    list.push_back({{"href", "#" + form_id + "-" + e.field},
+                    {"message", lang == "en" ? e.message_en : e.message_de}});
+  }
+  return list;
+}
+
+json ControllerView(const core::Tenant& t) {
+  const auto& c = t.controller;
+  return {{"company", c.company}, {"street", c.street}, {"postal_code", c.postal_code},
+          {"city", c.city}, {"email", c.email}, {"phone", c.phone},
+          {"privacy_url", c.privacy_url}, {"imprint_url", c.imprint_url}};
+}
+
+json StateView(const app::PortalView& v, const PageRenderer& pages, std::string_view lang) {
+  json s = {{"none", v.state == core::ConsentState::kNone},
+            {"granted", v.state == core::ConsentState::kGranted},
+            {"withdrawn", v.state == core::ConsentState::kWithdrawn},
+            {"deletion_requested", v.state == core::ConsentState::kDeletionRequested}};
+  if (v.consent && v.consent->granted_at) s["granted_since"] = core::FormatGermanDate(*v.consent->granted_at);
+  if (v.consent && v.consent->revoked_at) s["revoked_on"] = core::FormatGermanDate(*v.consent->revoked_at);
+  if (v.deletion_request) s["deletion_due"] = core::FormatGermanDate(v.deletion_request->due_at);
+  s["label"] = pages.Text(lang, "state_" + std::string(core::ConsentStateKey(v.state)));
+  return s;
+}
+
+std::string Greeting(const core::ContactData& c, std::string_view lang) {
+  std::string name = core::DisplayName(c);
+  if (lang == "en") return name.empty() ? "Hello," : "Hello " + name + ",";
+  return core::BriefAnrede(c);
+}
+
+}  // namespace
+
+struct PortalHandlers::FailedForm {
+  std::string form_id;  // "contact", "profile-new", "profile-<id>"
+  core::Form values;
+  core::FieldErrors errors;
+};
+
+void AddSecurityHeaders(Response& r) {
+  r.headers.emplace_back("Content-Security-Policy",
+                         "default-src 'none'; style-src 'self'; img-src 'self'; "
+                         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+  r.headers.emplace_back("Referrer-Policy", "no-referrer");
+  r.headers.emplace_back("X-Robots-Tag", "noindex, nofollow");
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  r.headers.emplace_back("X-Frame-Options", "DENY");
+  r.headers.emplace_back("Cache-Control", "no-store");
+}
+
+std::string RequestLanguage(const Request& request, std::string_view posted) {
+  std::string choice = posted.empty() ? request.Query("lang") : std::string(posted);
+  return PickLanguage(choice, request.Header("accept-language"));
+}
+
+std::string PortalHandlers::CsrfToken(std::string_view token) const {
+  return crypto_.HmacSha256Hex(csrf_secret_, "csrf-v1:" + portal_.TokenHash(token));
+}
+
+Response PortalHandlers::NotFound(const Request& request) const {
+  std::string lang = RequestLanguage(request);
+  Response r;
+  r.status = 404;
+  r.body = pages_.Render("not_found", json::object(), lang);
+  AddSecurityHeaders(r);
+  return r;
+}
+
+Response PortalHandlers::Failure(const Request& request, const core::Error& error) const {
+  if (error.code == core::ErrorCode::kNotFound) return NotFound(request);
+  std::string lang = RequestLanguage(request);
+  Response r;
+  r.status = error.code == core::ErrorCode::kConflict ? 409 : 503;
+  r.body = pages_.Render("message", {{"title", pages_.Text(lang, "error_title")},
+                                     {"message", pages_.Text(lang, "error_retry")}}, lang);
+  AddSecurityHeaders(r);
+  return r;
+}
+
+std::optional<Response> PortalHandlers::Handle(const Request& request) const {
+  const std::string& path = request.path;
+  bool consent = path.rfind("/c/", 0) == 0, unsubscribe = path.rfind("/u/", 0) == 0;
+  if (!consent && !unsubscribe) return std::nullopt;
+  std::string rest = path.substr(3);
+  auto slash = rest.find('/');
+  std::string token = rest.substr(0, slash);
+  std::string action = slash == std::string::npos ? "" : rest.substr(slash + 1);
+  if (!core::LooksLikeToken(token)) return NotFound(request);
+  if (unsubscribe) {
+    if (request.method != "POST" || !action.empty()) return NotFound(request);
+    return OneClickUnsubscribe(request, token);
+  }
+  if (request.method == "GET" || request.method == "HEAD") {
+    if (action.empty()) return ShowPage(request, token, RequestLanguage(request), nullptr, 200);
+    if (action == "export") return Export(request, token);
+    return NotFound(request);
+  }
+  if (request.method == "POST") return Post(request, token, action);
+  Response r = NotFound(request);
+  r.status = 405;
+  return r;
+}
+
+Response PortalHandlers::ShowPage(const Request& request, const std::string& token,
+                                  const std::string& lang, const FailedForm* failed,
+                                  int status) const {
+  auto view = portal_.Open(token, lang);
+  if (!view) return Failure(request, view.error());
+  auto values_for = [&](const std::string& form_id, const core::Form& stored) -> const core::Form& {
+    return failed && failed->form_id == form_id ? failed->values : stored;
+  };
+  auto errors_for = [&](const std::string& form_id) -> core::FieldErrors {
+    return failed && failed->form_id == form_id ? failed->errors : core::FieldErrors{};
+  };
+  const std::string base = "/c/" + token;
+  json data = {{"base", base},
+               {"csrf", CsrfToken(token)},
+               {"controller", ControllerView(view->tenant)},
+               {"greeting", Greeting(view->contact.data, lang)},
+               {"email", view->contact.data.email},
+               {"state", StateView(*view, pages_, lang)},
+               {"purpose", view->purpose.name},
+               {"consent_text", view->text.body},
+               {"text_version", view->text.version},
+               {"other_lang_href", base + "?lang=" + (lang == "en" ? "de" : "en")},
+               {"other_lang_label", lang == "en" ? "Deutsch" : "English"}};
+  std::string done = request.Query("done");
+  for (auto key : kFlashKeys) {
+    if (done == key) data["flash"] = pages_.Text(lang, "done_" + done);
+  }
+  core::Form stored_contact = ContactAsForm(view->contact.data);
+  data["contact_fields"] = ContactFields(pages_, lang, values_for("contact", stored_contact), errors_for("contact"));
+  json profiles = json::array();
+  for (const auto& p : view->profiles) {
+    std::string id = "profile-" + std::to_string(p.id);
+    json form = ProfileForm(pages_, lang, id, values_for(id, ProfileAsForm(p)), errors_for(id));
+    form["action"] = base + "/search-profiles/" + std::to_string(p.id);
+    form["csrf"] = data["csrf"];
+    form["submit_label"] = pages_.Text(lang, "profile_save");
+    profiles.push_back({{"id", p.id}, {"summary", ProfileSummary(p)},
+                        {"open", failed && failed->form_id == id},
+                        {"form_html", pages_.RenderFragment("profile_form", form, lang)}});
+  }
+  data["profiles"] = profiles;
+  data["has_profiles"] = !profiles.empty();
+  json new_form = ProfileForm(pages_, lang, "profile-new", values_for("profile-new", {}), errors_for("profile-new"));
+  new_form["action"] = base + "/search-profiles";
+  new_form["csrf"] = data["csrf"];
+  new_form["submit_label"] = pages_.Text(lang, "profile_create");
+  data["new_profile_html"] = pages_.RenderFragment("profile_form", new_form, lang);
+  data["new_profile_open"] = failed && failed->form_id == "profile-new";
+  if (failed) data["error_summary"] = ErrorSummary(failed->form_id, failed->errors, lang);
+  Response r;
+  r.status = status;
+  r.body = pages_.Render("consent", data, lang);
+  AddSecurityHeaders(r);
+  return r;
+}
+
+Response PortalHandlers::Post(const Request& request, const std::string& token,
+                              const std::string& action) const {
+  core::Form form = ParseUrlEncoded(request.body);
+  std::string lang = RequestLanguage(request, FormValue(form, "lang"));
+  if (!crypto_.ConstantTimeEquals(FormValue(form, "csrf"), CsrfToken(token))) {
+    Response r;
+    r.status = 403;
+    r.body = pages_.Render("message", {{"title", pages_.Text(lang, "csrf_title")},
+                                       {"message", pages_.Text(lang, "csrf_message")},
+                                       {"back", "/c/" + token}}, lang);
+    AddSecurityHeaders(r);
+    return r;
+  }
+  app::RequestContext ctx{request.Header("user-agent").substr(0, 512),
+                          core::ShortenIp(request.remote_address), lang};
+  std::string done;
+  std::optional<FailedForm> failed;
+  core::Status status;
+  auto apply = [&](core::Result<app::FormOutcome> outcome, std::string form_id, std::string ok) {
+    if (!outcome) {
+      status = outcome.error();
+    } else if (!outcome->saved()) {
+      failed = FailedForm{std::move(form_id), form, std::move(outcome->errors)};
+    } else {
+      done = std::move(ok);
+    }
+  };
+  const std::string profile_prefix = "search-profiles/";
+  if (action == "consent") {
+    status = portal_.GiveConsent(token, ctx);
+    done = "consent";
+  } else if (action == "contact") {
+    apply(portal_.CorrectData(token, form, ctx), "contact", "contact");
+  } else if (action == "search-profiles") {
+    apply(portal_.AddSearchProfile(token, form, ctx), "profile-new", "profile_added");
+  } else if (action.rfind(profile_prefix, 0) == 0) {
+    std::string rest = action.substr(profile_prefix.size());
+    bool is_delete = rest.size() > 7 && rest.substr(rest.size() - 7) == "/delete";
+    if (is_delete) rest.resize(rest.size() - 7);
+    if (rest.empty() || rest.size() > 18 || rest.find_first_not_of("0123456789") != std::string::npos) {
+      return NotFound(request);
+    }
+    core::SearchProfileId id = std::stoll(rest);
+    if (is_delete) {
+      status = portal_.DeleteSearchProfile(token, id, ctx);
+      done = "profile_deleted";
+    } else {
+      apply(portal_.UpdateSearchProfile(token, id, form, ctx), "profile-" + rest, "profile_saved");
+    }
+  } else if (action == "withdraw") {
+    std::string reason = core::Trim(FormValue(form, "reason"));
+    core::FieldErrors errors;
+    if (!core::CheckText("reason", reason, 500, errors)) reason = "";
+    status = portal_.Withdraw(token, reason, ctx);
+    done = "withdraw";
+  } else if (action == "deletion-request") {
+    std::string note = core::Trim(FormValue(form, "note"));
+    core::FieldErrors errors;
+    if (!core::CheckText("note", note, 1000, errors)) note = "";
+    status = portal_.RequestDeletion(token, note, ctx);
+    done = "deletion";
+  } else {
+    return NotFound(request);
+  }
+  if (!status) return Failure(request, status.error());
+  if (failed) return ShowPage(request, token, lang, &*failed, 422);
+  return Response::Redirect("/c/" + token + "?done=" + done + "&lang=" + lang);
+}
+
+Response PortalHandlers::Export(const Request& request, const std::string& token) const {
+  auto doc = portal_.Export(token);
+  if (!doc) return Failure(request, doc.error());
+  Response r;
+  r.content_type = "application/json; charset=utf-8";
+  r.body = std::move(*doc);
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"meine-daten.json\"");
+  AddSecurityHeaders(r);
+  return r;
+}
+
+Response PortalHandlers::OneClickUnsubscribe(const Request& request,
+                                             const std::string& token) const {
+  app::RequestContext ctx{request.Header("user-agent").substr(0, 512),
+                          core::ShortenIp(request.remote_address), "de"};
+  auto status = portal_.Withdraw(token, "Abmeldung per E-Mail (One-Click, RFC 8058)", ctx);
+  if (!status) return Failure(request, status.error());
+  Response r;
+  r.content_type = "text/plain; charset=utf-8";
+  r.body = "Sie wurden abgemeldet. / You have been unsubscribed.\n";
+  AddSecurityHeaders(r);
+  return r;
+}
+
+}  // namespace consentd::http

@@ -1,0 +1,70 @@
+// Thin RAII wrappers over the SQLite C API, in the spirit of Chromium's //sql.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace consentd::storage {
+
+// One connection. Not thread-safe: used by one thread at a time.
+class SqliteDb {
+ public:
+  // Opens (creating if needed) `path` with WAL, synchronous=FULL, foreign keys and a busy
+  // timeout.
+  static core::Result<std::unique_ptr<SqliteDb>> Open(const std::string& path);
+  ~SqliteDb();
+  SqliteDb(const SqliteDb&) = delete;
+  SqliteDb& operator=(const SqliteDb&) = delete;
+
+  // Runs one or more statements without results.
+  core::Status Exec(std::string_view sql);
+  std::int64_t LastInsertId() const;
+  int Changes() const;
+  sqlite3* handle() { return db_; }
+
+ private:
+  explicit SqliteDb(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+};
+
+// A prepared statement. Bind indexes start at 1, column indexes at 0.
+class Statement {
+ public:
+  Statement(SqliteDb& db, std::string_view sql);
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& Bind(int index, std::string_view value);
+  Statement& Bind(int index, std::int64_t value);
+  Statement& Bind(int index, const std::optional<std::int64_t>& value);
+  Statement& BindNull(int index);
+
+  // Advances to the next row; false when done. Errors are kept and reported by status().
+  bool Step();
+  // Runs a statement without rows.
+  core::Status Run();
+  core::Status status() const { return status_; }
+
+  std::string ColumnText(int index) const;
+  std::int64_t ColumnInt(int index) const;
+  std::optional<std::int64_t> ColumnOptionalInt(int index) const;
+  std::optional<std::string> ColumnOptionalText(int index) const;
+  bool ColumnIsNull(int index) const;
+
+ private:
+  void Fail(int rc);
+  SqliteDb& db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  core::Status status_;
+};
+
+}  // namespace consentd::storage

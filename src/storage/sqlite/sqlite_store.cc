@@ -1,0 +1,226 @@
+#include "storage/sqlite/sqlite_store.h"
+
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <map>
+#include <mutex>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "storage/sqlite/sqlite_db.h"
+#include "storage/sqlite/sqlite_tx.h"
+
+namespace consentd::storage {
+
+extern const std::map<std::string_view, std::string_view> kMigrations;
+
+namespace {
+
+constexpr std::string_view kMigrationPrefix = "sqlite/";
+
+struct Migration {
+  int version;
+  std::string_view name;
+  std::string_view sql;
+};
+
+// Embedded migrations "sqlite/NNNN_name.sql", in version order.
+std::vector<Migration> SqliteMigrations() {
+  std::vector<Migration> out;
+  for (const auto& [path, sql] : kMigrations) {
+    if (path.substr(0, kMigrationPrefix.size()) != kMigrationPrefix) continue;
+    std::string_view name = path.substr(kMigrationPrefix.size());
+    out.push_back({std::stoi(std::string(name.substr(0, 4))), name, sql});
+  }
+  return out;
+}
+
+// Runs `fn` and converts an escaping exception into an error: a bug in one unit must not
+// take down the writer thread and every unit queued behind it.
+core::Status RunGuarded(const core::WriteFn& fn, core::WriteTx& tx) {
+  try {
+    return fn(tx);
+  } catch (const std::exception& e) {
+    return core::Internal(std::string("unit of work threw: ") + e.what());
+  }
+}
+
+class SqliteStore final : public core::Store {
+ public:
+  SqliteStore(std::string path, SqliteOptions options, std::unique_ptr<SqliteDb> writer)
+      : path_(std::move(path)), options_(options), writer_db_(std::move(writer)),
+        writer_thread_([this] { WriterLoop(); }) {}
+
+  ~SqliteStore() override {
+    {
+      std::lock_guard lock(queue_mutex_);
+      stopping_ = true;
+    }
+    queue_cv_.notify_all();
+    writer_thread_.join();
+  }
+
+  core::Status Read(const core::ReadFn& fn) override {
+    auto db = AcquireReader();
+    if (!db) return db.error();
+    CONSENTD_RETURN_IF_ERROR((*db)->Exec("BEGIN"));
+    SqliteTx tx(**db);
+    core::Status status = fn(tx);
+    (void)(*db)->Exec("COMMIT");
+    ReleaseReader(std::move(*db));
+    return status;
+  }
+
+  core::Status Write(const core::WriteFn& fn) override {
+    Unit unit{&fn, {}};
+    auto done = unit.done.get_future();
+    {
+      std::lock_guard lock(queue_mutex_);
+      queue_.push_back(&unit);
+    }
+    queue_cv_.notify_one();
+    return done.get();
+  }
+
+  core::Result<int> Migrate() override;
+
+ private:
+  struct Unit {
+    const core::WriteFn* fn;
+    std::promise<core::Status> done;
+  };
+
+  core::Result<std::unique_ptr<SqliteDb>> AcquireReader() {
+    {
+      std::lock_guard lock(pool_mutex_);
+      if (!readers_.empty()) {
+        auto db = std::move(readers_.back());
+        readers_.pop_back();
+        return db;
+      }
+    }
+    return SqliteDb::Open(path_);
+  }
+
+  void ReleaseReader(std::unique_ptr<SqliteDb> db) {
+    std::lock_guard lock(pool_mutex_);
+    readers_.push_back(std::move(db));
+  }
+
+  std::vector<Unit*> NextBatch() {
+    std::unique_lock lock(queue_mutex_);
+    queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    std::vector<Unit*> batch;
+    while (!queue_.empty() && static_cast<int>(batch.size()) < options_.max_batch) {
+      batch.push_back(queue_.front());
+      queue_.pop_front();
+    }
+    return batch;
+  }
+
+  void WriterLoop() {
+    for (;;) {
+      std::vector<Unit*> batch = NextBatch();
+      if (batch.empty()) return;  // stopping and drained
+      CommitBatch(batch);
+    }
+  }
+
+  // One transaction for the whole batch; each unit inside its own savepoint. Units are
+  // acknowledged only after COMMIT returned.
+  void CommitBatch(const std::vector<Unit*>& batch) {
+    SqliteDb& db = *writer_db_;
+    core::Status begin = db.Exec("BEGIN IMMEDIATE");
+    if (!begin) {
+      for (Unit* u : batch) u->done.set_value(begin);
+      return;
+    }
+    std::vector<core::Status> results;
+    results.reserve(batch.size());
+    SqliteTx tx(db);
+    for (Unit* u : batch) results.push_back(RunUnit(db, tx, *u));
+    core::Status commit = db.Exec("COMMIT");
+    if (!commit) (void)db.Exec("ROLLBACK");
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      batch[i]->done.set_value(commit ? results[i] : commit);
+    }
+  }
+
+  static core::Status RunUnit(SqliteDb& db, SqliteTx& tx, Unit& unit) {
+    CONSENTD_RETURN_IF_ERROR(db.Exec("SAVEPOINT unit"));
+    core::Status status = RunGuarded(*unit.fn, tx);
+    if (!status) (void)db.Exec("ROLLBACK TO unit");
+    (void)db.Exec("RELEASE unit");
+    return status;
+  }
+
+  const std::string path_;
+  const SqliteOptions options_;
+  std::unique_ptr<SqliteDb> writer_db_;
+
+  std::mutex pool_mutex_;
+  std::vector<std::unique_ptr<SqliteDb>> readers_;
+
+  std::mutex queue_mutex_;
+  std::condition_variable queue_cv_;
+  std::deque<Unit*> queue_;
+  bool stopping_ = false;
+
+  std::mutex migrate_mutex_;
+  std::thread writer_thread_;  // last: starts after everything above is initialised
+};
+
+constexpr std::string_view kCreateMigrationsTable =
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+    "name TEXT NOT NULL, applied_at TEXT NOT NULL)";
+
+core::Result<int> SqliteStore::Migrate() {
+  std::lock_guard lock(migrate_mutex_);
+  auto opened = SqliteDb::Open(path_);
+  if (!opened) return opened.error();
+  SqliteDb& db = **opened;
+  CONSENTD_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  auto rollback_on_error = [&db](core::Status s) -> core::Result<int> {
+    (void)db.Exec("ROLLBACK");
+    return s.error();
+  };
+  if (auto s = db.Exec(kCreateMigrationsTable); !s) return rollback_on_error(s);
+  Statement current(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  current.Step();
+  const std::int64_t have = current.ColumnInt(0);
+  const auto migrations = SqliteMigrations();
+  if (!migrations.empty() && have > migrations.back().version) {
+    (void)db.Exec("ROLLBACK");
+    return core::Error{core::ErrorCode::kInvalidArgument,
+                       "the database schema (version " + std::to_string(have) +
+                           ") is newer than this consentd (version " +
+                           std::to_string(migrations.back().version) + "); upgrade consentd"};
+  }
+  int applied = 0;
+  for (const auto& m : migrations) {
+    if (m.version <= have) continue;
+    if (auto s = db.Exec(m.sql); !s) return rollback_on_error(s);
+    Statement mark(db, "INSERT INTO schema_migrations (version, name, applied_at) "
+                       "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%SZ'))");
+    mark.Bind(1, std::int64_t{m.version}).Bind(2, m.name);
+    if (auto s = mark.Run(); !s) return rollback_on_error(s);
+    ++applied;
+  }
+  CONSENTD_RETURN_IF_ERROR(db.Exec("COMMIT"));
+  return applied;
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<core::Store>> OpenSqliteStore(const std::string& path,
+                                                           SqliteOptions options) {
+  if (options.max_batch < 1) return core::InvalidArgument("max_batch must be at least 1");
+  auto writer = SqliteDb::Open(path);
+  if (!writer) return writer.error();
+  return std::unique_ptr<core::Store>(
+      std::make_unique<SqliteStore>(path, options, std::move(*writer)));
+}
+
+}  // namespace consentd::storage

@@ -1,0 +1,67 @@
+// core::WriteTx on one SQLite connection. The caller owns the transaction boundaries.
+#pragma once
+
+#include "core/store.h"
+#include "storage/sqlite/sqlite_db.h"
+
+namespace consentd::storage {
+
+// Borrows `db`; used by one thread inside a transaction that SqliteStore opened.
+class SqliteTx final : public core::WriteTx {
+ public:
+  explicit SqliteTx(SqliteDb& db) : db_(db) {}
+
+  core::Result<core::Tenant> FindTenant(core::TenantId id) override;
+  core::Result<core::Tenant> FindTenantBySlug(std::string_view slug) override;
+  core::Result<std::vector<core::Tenant>> ListTenants() override;
+  core::Result<core::User> FindSystemUser(core::TenantId tenant) override;
+  core::Result<core::User> FindUserByEmail(core::TenantId tenant, std::string_view email) override;
+  core::Result<core::Contact> FindContact(core::TenantId tenant, core::ContactId id) override;
+  core::Result<core::Contact> FindContactByEmail(core::TenantId tenant,
+                                                 std::string_view email) override;
+  core::Result<std::vector<core::Contact>> ListContacts(core::TenantId tenant,
+                                                        core::ContactId after_id,
+                                                        int limit) override;
+  core::Result<core::ConsentPurpose> FindPurpose(core::TenantId tenant,
+                                                 std::string_view key) override;
+  core::Result<core::ConsentText> CurrentText(core::TenantId tenant, core::PurposeId purpose,
+                                              std::string_view language) override;
+  core::Result<std::optional<core::ConsentRecord>> FindConsent(core::TenantId tenant,
+                                                               core::ContactId contact,
+                                                               core::PurposeId purpose) override;
+  core::Result<std::vector<core::ConsentRecord>> ListConsents(core::TenantId tenant,
+                                                              core::ContactId contact) override;
+  core::Result<std::vector<core::SearchProfile>> ListSearchProfiles(
+      core::TenantId tenant, core::ContactId contact) override;
+  core::Result<std::vector<core::Activity>> ListActivities(core::TenantId tenant,
+                                                           core::ContactId contact) override;
+  core::Result<std::vector<core::Activity>> ListChain(core::TenantId tenant,
+                                                      std::int64_t after_seq,
+                                                      int limit) override;
+  core::Result<core::LinkToken> FindLinkToken(std::string_view token_hash) override;
+  core::Result<std::optional<core::DeletionRequest>> FindOpenDeletionRequest(
+      core::TenantId tenant, core::ContactId contact) override;
+  core::Result<std::string> ServerSecret() override;
+
+  core::Result<core::TenantId> InsertTenant(const core::Tenant& tenant) override;
+  core::Result<core::UserId> InsertUser(const core::User& user) override;
+  core::Result<core::ContactId> InsertContact(const core::Contact& contact) override;
+  core::Status UpdateContact(const core::Contact& contact) override;
+  core::Result<core::PurposeId> InsertPurpose(const core::ConsentPurpose& purpose) override;
+  core::Status InsertConsentText(core::TenantId tenant, const core::ConsentText& text) override;
+  core::Status SaveConsent(core::TenantId tenant, const core::ConsentRecord& record) override;
+  core::Result<core::SearchProfileId> InsertSearchProfile(
+      const core::SearchProfile& profile) override;
+  core::Status UpdateSearchProfile(const core::SearchProfile& profile) override;
+  core::Status DeleteSearchProfile(core::TenantId tenant, core::ContactId contact,
+                                   core::SearchProfileId id) override;
+  core::Result<core::ChainHead> LockChainHead(core::TenantId tenant) override;
+  core::Result<core::ActivityId> AppendActivity(const core::Activity& activity) override;
+  core::Result<core::LinkTokenId> InsertLinkToken(const core::LinkToken& token) override;
+  core::Result<std::int64_t> InsertDeletionRequest(const core::DeletionRequest& request) override;
+
+ private:
+  SqliteDb& db_;
+};
+
+}  // namespace consentd::storage
