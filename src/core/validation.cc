@@ -232,7 +232,10 @@ ContactFormResult ApplyContactForm(const Form& form, const ContactData& current,
                                       [&](const FieldError& e) { return e.field == f.name; });
     if (!already_failed) CheckContactField(f.name, result.data.*f.member, result.data, phones, result.errors);
   }
-  if (result.data.nachname.empty() && result.data.firma.empty() && Find(form, "nachname")) {
+  bool nachname_failed = std::any_of(result.errors.begin(), result.errors.end(),
+                                     [](const FieldError& e) { return e.field == "nachname"; });
+  if (result.data.nachname.empty() && result.data.firma.empty() && Find(form, "nachname") &&
+      !nachname_failed) {
     AddError(result.errors, "nachname", "Bitte geben Sie Ihren Nachnamen (oder eine Firma) an.",
              "Please enter your last name (or a company).");
   }

@@ -81,6 +81,7 @@ class SqliteStore final : public core::Store {
       queue_.push_back(&unit);
     }
     queue_cv_.notify_one();
+    if (options_.on_enqueue_for_test) options_.on_enqueue_for_test();
     return done.get();
   }
 
@@ -143,6 +144,9 @@ class SqliteStore final : public core::Store {
     for (Unit* u : batch) results.push_back(RunUnit(db, tx, *u));
     core::Status commit = db.Exec("COMMIT");
     if (!commit) (void)db.Exec("ROLLBACK");
+    if (commit && options_.on_commit_for_test) {
+      options_.on_commit_for_test(static_cast<int>(batch.size()));
+    }
     for (std::size_t i = 0; i < batch.size(); ++i) {
       batch[i]->done.set_value(commit ? results[i] : commit);
     }

@@ -1,0 +1,255 @@
+#include "storage/sqlite/sqlite_store.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "app/evidence.h"
+#include "storage/sqlite/sqlite_db.h"
+#include "testing/fixtures.h"
+
+namespace consentd::storage {
+namespace {
+
+using testing::StoreFixture;
+using testing::TempDir;
+
+core::Contact NewContact(core::TenantId tenant, const std::string& email) {
+  core::Contact c;
+  c.tenant_id = tenant;
+  c.data.email = email;
+  c.data.nachname = "Test";
+  return c;
+}
+
+bool ContactExists(core::Store& store, core::TenantId tenant, const std::string& email) {
+  bool found = false;
+  EXPECT_TRUE(store.Read([&](core::ReadTx& tx) -> core::Status {
+    found = tx.FindContactByEmail(tenant, email).has_value();
+    return {};
+  }));
+  return found;
+}
+
+TEST(SqliteStoreTest, MigrateIsIdempotent) {
+  StoreFixture f;
+  EXPECT_EQ(f.store->Migrate().value(), 0);
+}
+
+TEST(SqliteStoreTest, RefusesADatabaseFromANewerConsentd) {
+  TempDir dir;
+  auto store = OpenSqliteStore(dir.File("db")).value();
+  ASSERT_TRUE(store->Migrate());
+  {
+    auto db = SqliteDb::Open(dir.File("db")).value();
+    ASSERT_TRUE(db->Exec("INSERT INTO schema_migrations VALUES (9999, 'future', 'x')"));
+  }
+  auto again = store->Migrate();
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().message.find("newer"), std::string::npos);
+}
+
+TEST(SqliteStoreTest, EveryLookupIsScopedToItsTenant) {
+  StoreFixture f;
+  auto a = f.AddTenant("a"), b = f.AddTenant("b");
+  auto contact = f.AddContact(a, "erika@example.com");
+  ASSERT_TRUE(f.store->Read([&](core::ReadTx& tx) -> core::Status {
+    EXPECT_TRUE(tx.FindContact(a, contact));
+    auto other = tx.FindContact(b, contact);
+    EXPECT_EQ(other.error().code, core::ErrorCode::kNotFound);
+    EXPECT_FALSE(tx.FindContactByEmail(b, "erika@example.com"));
+    EXPECT_TRUE(tx.ListSearchProfiles(b, contact)->empty());
+    return {};
+  }));
+  core::Status wrong_tenant_update = f.store->Write([&](core::WriteTx& tx) -> core::Status {
+    auto c = NewContact(b, "x@example.com");
+    c.id = contact;
+    return tx.UpdateContact(c);
+  });
+  EXPECT_EQ(wrong_tenant_update.error().code, core::ErrorCode::kNotFound);
+  EXPECT_TRUE(ContactExists(*f.store, a, "erika@example.com"));
+}
+
+TEST(SqliteStoreTest, EmailIsUniquePerTenantOnly) {
+  StoreFixture f;
+  auto a = f.AddTenant("a"), b = f.AddTenant("b");
+  f.AddContact(a, "same@example.com");
+  f.AddContact(b, "same@example.com");
+  auto dup = f.store->Write([&](core::WriteTx& tx) -> core::Status {
+    auto id = tx.InsertContact(NewContact(a, "SAME@example.com"));
+    return id ? core::Status() : core::Status(id.error());
+  });
+  EXPECT_EQ(dup.error().code, core::ErrorCode::kConflict);
+}
+
+TEST(SqliteStoreTest, ActivitiesAreAppendOnly) {
+  StoreFixture f;
+  auto a = f.AddTenant("a");
+  auto c = f.AddContact(a, "erika@example.com");
+  ASSERT_TRUE(f.store->Write([&](core::WriteTx& tx) -> core::Status {
+    return app::AppendActivity(tx, f.crypto, a, c, core::ActivityType::kEinwilligung, 1, f.clock.Now(),
+                               nlohmann::json{{"act", "test"}});
+  }));
+  auto db = SqliteDb::Open(f.dir.File("test.db")).value();
+  EXPECT_FALSE(db->Exec("UPDATE activities SET type = 'Widerruf'"));
+  EXPECT_FALSE(db->Exec("DELETE FROM activities"));
+}
+
+// Holds the writer inside one unit until `expected` more units are queued behind it, so the
+// next batch is known exactly. Deterministic: no sleeps.
+class QueueGate {
+ public:
+  void Enqueued() {
+    std::lock_guard lock(mu_);
+    ++queued_;
+    cv_.notify_all();
+  }
+  void WaitForQueued(int n) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return queued_ >= n; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int queued_ = 0;
+};
+
+TEST(SqliteStoreTest, ConcurrentUnitsShareOneCommitAndFailOnTheirOwn) {
+  constexpr int kUnits = 20;
+  QueueGate gate;
+  std::mutex batches_mu;
+  std::vector<int> batches;
+  SqliteOptions options;
+  options.on_enqueue_for_test = [&] { gate.Enqueued(); };
+  options.on_commit_for_test = [&](int n) {
+    std::lock_guard lock(batches_mu);
+    batches.push_back(n);
+  };
+  StoreFixture f(options);
+  auto tenant = f.AddTenant("a");
+  batches.clear();
+
+  std::promise<void> blocker_running;
+  std::thread blocker([&] {
+    ASSERT_TRUE(f.store->Write([&](core::WriteTx&) -> core::Status {
+      blocker_running.set_value();
+      gate.WaitForQueued(kUnits + 2);  // the writers, the blocker itself, AddTenant's unit
+      return {};
+    }));
+  });
+  blocker_running.get_future().wait();
+  std::vector<std::thread> writers;
+  std::vector<core::Status> results(kUnits);
+  for (int i = 0; i < kUnits; ++i) {
+    writers.emplace_back([&, i] {
+      results[i] = f.store->Write([&, i](core::WriteTx& tx) -> core::Status {
+        auto id = tx.InsertContact(NewContact(tenant, "u" + std::to_string(i) + "@example.com"));
+        if (!id) return id.error();
+        if (i % 2 == 1) return core::InvalidArgument("odd units fail after writing");
+        if (i == 4) throw std::runtime_error("a bug in one unit");
+        return {};
+      });
+    });
+  }
+  blocker.join();
+  for (auto& w : writers) w.join();
+
+  for (int i = 0; i < kUnits; ++i) {
+    bool should_commit = i % 2 == 0 && i != 4;
+    EXPECT_EQ(results[i].has_value(), should_commit) << i;
+    EXPECT_EQ(ContactExists(*f.store, tenant, "u" + std::to_string(i) + "@example.com"), should_commit) << i;
+  }
+  ASSERT_EQ(batches.size(), 2u);
+  EXPECT_EQ(batches[0], 1);
+  EXPECT_EQ(batches[1], kUnits);
+}
+
+TEST(SqliteStoreTest, MaxBatchOneCommitsEveryUnitAlone) {
+  std::mutex mu;
+  std::vector<int> batches;
+  SqliteOptions options;
+  options.max_batch = 1;
+  options.on_commit_for_test = [&](int n) {
+    std::lock_guard lock(mu);
+    batches.push_back(n);
+  };
+  StoreFixture f(options);
+  auto tenant = f.AddTenant("a");
+  std::vector<std::thread> writers;
+  for (int i = 0; i < 8; ++i) {
+    writers.emplace_back([&, i] {
+      EXPECT_TRUE(f.store->Write([&](core::WriteTx& tx) -> core::Status {
+        auto id = tx.InsertContact(NewContact(tenant, "m" + std::to_string(i) + "@example.com"));
+        return id ? core::Status() : core::Status(id.error());
+      }));
+    });
+  }
+  for (auto& w : writers) w.join();
+  for (int n : batches) EXPECT_EQ(n, 1);
+}
+
+// The child process writes contacts and reports each acknowledged one through a pipe; it is
+// killed with SIGKILL mid-stream. Every acknowledged write must be there after reopening.
+TEST(SqliteStoreTest, NoAcknowledgedWriteIsLostOnKill) {
+  TempDir dir;
+  const std::string path = dir.File("crash.db");
+  core::TenantId tenant = 0;
+  {
+    auto store = OpenSqliteStore(path).value();
+    ASSERT_TRUE(store->Migrate());
+    crypto::SodiumCrypto crypto;
+    core::Tenant t;
+    t.slug = "crash";
+    t.controller.company = "Crash GmbH";
+    tenant = app::CreateTenant(*store, crypto, t).value();
+  }
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(fds[0]);
+    auto store = OpenSqliteStore(path).value();
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0;; ++i) {
+          int n = t * 1000000 + i;
+          auto s = store->Write([&](core::WriteTx& tx) -> core::Status {
+            auto id = tx.InsertContact(NewContact(tenant, "k" + std::to_string(n) + "@example.com"));
+            return id ? core::Status() : core::Status(id.error());
+          });
+          if (s && write(fds[1], &n, sizeof n) != sizeof n) _exit(1);
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    _exit(0);
+  }
+  close(fds[1]);
+  std::vector<int> acknowledged;
+  int n = 0;
+  while (acknowledged.size() < 300 && read(fds[0], &n, sizeof n) == sizeof n) acknowledged.push_back(n);
+  kill(child, SIGKILL);
+  while (read(fds[0], &n, sizeof n) == sizeof n) acknowledged.push_back(n);
+  waitpid(child, nullptr, 0);
+  close(fds[0]);
+
+  ASSERT_GE(acknowledged.size(), 300u);
+  auto store = OpenSqliteStore(path).value();
+  ASSERT_TRUE(store->Migrate());
+  for (int k : acknowledged) {
+    ASSERT_TRUE(ContactExists(*store, tenant, "k" + std::to_string(k) + "@example.com")) << k;
+  }
+}
+
+}  // namespace
+}  // namespace consentd::storage
