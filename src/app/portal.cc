@@ -106,6 +106,13 @@ Status Portal::RecordConsent(core::WriteTx& tx, const Scope& scope, const Reques
   contact->updated_at = now;
   CONSENTD_RETURN_IF_ERROR(tx.UpdateContact(*contact));
   json payload = ContextJson(scope.token, ctx, now);
+  auto open_request = tx.FindOpenDeletionRequest(tenant, scope.contact.id);
+  if (!open_request) return open_request.error();
+  if (*open_request) {
+    // Consenting again means the person no longer wants to be erased.
+    CONSENTD_RETURN_IF_ERROR(tx.SetDeletionRequestStatus(tenant, (*open_request)->id, "withdrawn"));
+    payload["deletion_request_withdrawn"] = (*open_request)->id;
+  }
   payload["act"] = "consent";
   payload["consent"] = ConsentJson(record);
   payload["consent_text"] = {{"version", text->version},
@@ -126,8 +133,11 @@ Status Portal::GiveConsent(std::string_view token, const RequestContext& ctx) {
 
 Result<FormOutcome> Portal::CorrectData(std::string_view token, const core::Form& form,
                                         const RequestContext& ctx) {
-  core::Form editable = form;
-  editable.erase("email");
+  core::Form editable;
+  for (std::string_view field : core::kSelfServiceFields) {
+    auto it = form.find(field);
+    if (it != form.end()) editable.emplace(it->first, it->second);
+  }
   FormOutcome outcome;
   auto status = store_.Write([&](core::WriteTx& tx) -> Status {
     auto scope = Resolve(tx, token);
@@ -151,6 +161,10 @@ Result<FormOutcome> Portal::CorrectData(std::string_view token, const core::Form
                                               core::ActivityType::kDatenaenderung,
                                               scope->system_user, now, payload));
     }
+    // While erasure is pending, a correction (Art. 16) is only a correction.
+    auto open_request = tx.FindOpenDeletionRequest(scope->tenant(), scope->contact.id);
+    if (!open_request) return open_request.error();
+    if (*open_request) return {};
     return RecordConsent(tx, *scope, ctx, now);
   });
   if (!status) return status.error();
@@ -161,7 +175,11 @@ Result<FormOutcome> Portal::SaveProfile(std::string_view token,
                                         std::optional<core::SearchProfileId> id,
                                         const core::Form& form, const RequestContext& ctx) {
   auto parsed = core::ParseSearchProfileForm(form);
-  if (!parsed.errors.empty()) return FormOutcome{std::move(parsed.errors)};
+  if (!parsed.errors.empty()) {
+    // Errors are shown only at a profile of this contact; anything else is not found.
+    if (id) CONSENTD_RETURN_IF_ERROR(CheckOwnProfile(token, *id));
+    return FormOutcome{std::move(parsed.errors)};
+  }
   auto status = store_.Write([&](core::WriteTx& tx) -> Status {
     auto scope = Resolve(tx, token);
     if (!scope) return scope.error();
@@ -194,6 +212,18 @@ Result<FormOutcome> Portal::SaveProfile(std::string_view token,
   });
   if (!status) return status.error();
   return FormOutcome{};
+}
+
+Status Portal::CheckOwnProfile(std::string_view token, core::SearchProfileId id) {
+  return store_.Read([&](core::ReadTx& tx) -> Status {
+    auto scope = Resolve(tx, token);
+    if (!scope) return scope.error();
+    auto profiles = tx.ListSearchProfiles(scope->tenant(), scope->contact.id);
+    if (!profiles) return profiles.error();
+    bool own = std::any_of(profiles->begin(), profiles->end(),
+                           [&](const core::SearchProfile& p) { return p.id == id; });
+    return own ? Status() : Status(core::NotFound("search profile"));
+  });
 }
 
 Result<FormOutcome> Portal::AddSearchProfile(std::string_view token, const core::Form& form,

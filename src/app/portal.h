@@ -51,10 +51,11 @@ class Portal {
 
   core::Result<PortalView> Open(std::string_view token, std::string_view language);
 
-  // Fall 1.
+  // Fall 1. While a deletion request is open, consenting withdraws that request.
   core::Status GiveConsent(std::string_view token, const RequestContext& ctx);
-  // Fall 2: corrects the contact data and then consents as Fall 1. The e-mail address is not
-  // taken from this form (a new address needs its own confirmation).
+  // Fall 2: corrects the contact data and then consents as Fall 1 — unless a deletion
+  // request is open: then it only corrects. Only core::kSelfServiceFields are taken from
+  // the form (a new e-mail address needs its own confirmation).
   core::Result<FormOutcome> CorrectData(std::string_view token, const core::Form& form,
                                         const RequestContext& ctx);
   core::Result<FormOutcome> AddSearchProfile(std::string_view token, const core::Form& form,
@@ -83,6 +84,7 @@ class Portal {
   core::Result<Scope> Resolve(core::ReadTx& tx, std::string_view token) const;
   core::Status RecordConsent(core::WriteTx& tx, const Scope& scope, const RequestContext& ctx,
                              core::Time now);
+  core::Status CheckOwnProfile(std::string_view token, core::SearchProfileId id);
   core::Result<FormOutcome> SaveProfile(std::string_view token,
                                         std::optional<core::SearchProfileId> id,
                                         const core::Form& form, const RequestContext& ctx);

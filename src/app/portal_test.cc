@@ -190,8 +190,33 @@ TEST_F(PortalTest, Fall3DeletionRequestOnceWithDueDate) {
   auto acts = Activities(tenant_, contact_);
   ASSERT_EQ(acts.size(), 2u);  // consent + one deletion request
   EXPECT_EQ(acts[1].type, core::ActivityType::kLoeschantrag);
-  // Fall 4 goes on: the person may still act.
+  // Fall 4 goes on: the person may still correct data; that alone keeps the request open.
   ASSERT_TRUE(portal_.CorrectData(token_, {{"ort", "Berlin"}}, ctx_)->saved());
+  EXPECT_EQ(portal_.Open(token_, "de")->state, core::ConsentState::kDeletionRequested);
+  // Consenting again withdraws the request.
+  ASSERT_TRUE(portal_.GiveConsent(token_, ctx_));
+  auto after = portal_.Open(token_, "de").value();
+  EXPECT_EQ(after.state, core::ConsentState::kGranted);
+  EXPECT_FALSE(after.deletion_request);
+  EXPECT_EQ(LastPayload()["deletion_request_withdrawn"], view.deletion_request->id);
+}
+
+TEST_F(PortalTest, ASecondWithdrawalKeepsTheFirstDateAndReason) {
+  ASSERT_TRUE(portal_.GiveConsent(token_, ctx_));
+  ASSERT_TRUE(portal_.RequestDeletion(token_, "", ctx_));
+  f_.clock.Advance(std::chrono::hours(1));
+  ASSERT_TRUE(portal_.Withdraw(token_, "One-Click", ctx_));
+  auto view = portal_.Open(token_, "de").value();
+  EXPECT_EQ(view.consent->revocation_reason, "Löschantrag");
+  EXPECT_EQ(view.consent->revoked_at, f_.clock.Now() - std::chrono::hours(1));
+  EXPECT_EQ(Activities(tenant_, contact_).back().type, core::ActivityType::kWiderruf);
+}
+
+TEST_F(PortalTest, ThePageCannotChangeKontaktartOrSprache) {
+  ASSERT_TRUE(portal_.CorrectData(token_, {{"kontaktart", "eigentuemer"}, {"sprache", "en"}}, ctx_)->saved());
+  auto view = portal_.Open(token_, "de").value();
+  EXPECT_EQ(view.contact.data.kontaktart, "");
+  EXPECT_EQ(view.contact.data.sprache, "de");
 }
 
 TEST_F(PortalTest, ExpiredAndUnknownTokensAreTheSameNotFound) {

@@ -15,6 +15,7 @@
 #include "app/contacts_csv.h"
 #include "app/evidence.h"
 #include "app/portal.h"
+#include "core/validation.h"
 #include "cli/config.h"
 #include "crypto/sodium_crypto.h"
 #include "http/pages.h"
@@ -66,7 +67,9 @@ std::unique_ptr<Runtime> OpenRuntime(const Config& config) {
     std::error_code ec;
     std::filesystem::create_directories(path.substr(0, slash), ec);
   }
-  rt->store = OrFail(storage::OpenSqliteStore(path, {config.sqlite_max_batch}));
+  storage::SqliteOptions options;
+  options.max_batch = config.sqlite_max_batch;
+  rt->store = OrFail(storage::OpenSqliteStore(path, options));
   OrFail(rt->store->Migrate());
   return rt;
 }
@@ -88,6 +91,13 @@ std::string ConsentUrl(const Config& config, const std::string& token) {
 
 http::Handler MakeRouter(const http::PortalHandlers& portal) {
   return [&portal](const http::Request& request) -> http::Response {
+    if (request.path == "/favicon.ico") {
+      http::Response r;
+      r.status = 204;
+      r.content_type.clear();
+      r.headers.emplace_back("Cache-Control", "public, max-age=86400");
+      return r;
+    }
     if (request.path == "/healthz") {
       http::Response r;
       r.content_type = "text/plain; charset=utf-8";
@@ -161,7 +171,9 @@ void PrintDemo(Runtime& rt) {
   }
   std::printf("Personal consent pages:\n");
   for (const auto& link : demo.links) {
-    std::printf("  %-22s %s\n", link.name.c_str(), ConsentUrl(rt.config, link.token).c_str());
+    std::string name = link.name;
+    name.append(24 - std::min<std::size_t>(23, core::CodePointCount(name)), ' ');
+    std::printf("  %s%s\n", name.c_str(), ConsentUrl(rt.config, link.token).c_str());
   }
 }
 

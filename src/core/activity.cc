@@ -4,7 +4,8 @@
 
 namespace consentd::core {
 namespace {
-constexpr std::array<std::pair<ActivityType, std::string_view>, 6> kNames = {{
+constexpr std::array<std::pair<ActivityType, std::string_view>, 7> kNames = {{
+    {ActivityType::kEmailVersendet, "E-Mail versendet"},
     {ActivityType::kEinwilligung, "Einwilligung"},
     {ActivityType::kDatenaenderung, "Datenänderung"},
     {ActivityType::kSuchprofil, "Suchprofil"},

@@ -21,6 +21,7 @@ enum class ActivityType {
   kWiderruf,        // consent withdrawn
   kLoeschantrag,    // deletion requested
   kLinkErstellt,    // a personal link was issued
+  kEmailVersendet,  // a mail to the contact was accepted by the mail server
 };
 
 std::string_view ActivityTypeName(ActivityType type);  // "Einwilligung", ...

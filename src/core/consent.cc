@@ -41,6 +41,7 @@ ConsentRecord Withdraw(std::optional<ConsentRecord> current, ContactId contact,
   r.purpose_id = purpose.id;
   r.purpose_name = purpose.name;
   if (r.source.empty()) r.source = kSourceKontaktformular;
+  if (r.revoked_at) return r;  // the first withdrawal stands; later ones change nothing
   r.revoked_at = now;
   r.revocation_reason = reason;
   return r;

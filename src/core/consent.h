@@ -64,7 +64,8 @@ ConsentRecord GiveConsent(ContactId contact, const ConsentPurpose& purpose,
                           const ConsentText& text, std::string_view source, Time now);
 
 // The record after a withdrawal at `now`. Without an earlier record, a record is made that
-// documents the objection (no grant date).
+// documents the objection (no grant date). An already withdrawn record keeps the date and
+// reason of its first withdrawal.
 ConsentRecord Withdraw(std::optional<ConsentRecord> current, ContactId contact,
                        const ConsentPurpose& purpose, std::string_view reason, Time now);
 

@@ -20,6 +20,10 @@ const std::array<ContactField, 15> kContactFields = {{
     {"kontaktart", &ContactData::kontaktart, 20},
 }};
 
+const std::array<std::string_view, 12> kSelfServiceFields = {
+    "anrede", "titel", "vorname", "nachname", "firma", "telefon", "mobil",
+    "strasse", "hausnummer", "plz", "ort", "land"};
+
 const std::array<std::pair<std::string_view, std::string_view>, 7> kKontaktarten = {{
     {"interessent", "Interessent"},
     {"eigentuemer", "Eigentümer"},

@@ -55,6 +55,10 @@ struct ContactField {
 };
 extern const std::array<ContactField, 15> kContactFields;
 
+// The fields a person may correct on their own consent page. Kontaktart, Sprache and the
+// legal basis are the broker's; the e-mail address changes only with its own confirmation.
+extern const std::array<std::string_view, 12> kSelfServiceFields;
+
 // Kontaktart keys and their German labels.
 extern const std::array<std::pair<std::string_view, std::string_view>, 7> kKontaktarten;
 

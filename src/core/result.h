@@ -71,9 +71,15 @@ using Status = Result<void>;
 
 }  // namespace consentd::core
 
-// Returns the error of `expr` (a Result) from the enclosing function.
-#define CONSENTD_RETURN_IF_ERROR(expr)            \
+#define CONSENTD_CONCAT_INNER_(a, b) a##b
+#define CONSENTD_CONCAT_(a, b) CONSENTD_CONCAT_INNER_(a, b)
+#define CONSENTD_RETURN_IF_ERROR_IMPL_(var, expr) \
   do {                                            \
-    auto consentd_status_ = (expr);               \
-    if (!consentd_status_) return consentd_status_.error(); \
+    auto var = (expr);                            \
+    if (!var) return var.error();                 \
   } while (false)
+
+// Returns the error of `expr` (a Result) from the enclosing function. May be nested (a
+// lambda inside `expr` may use it too).
+#define CONSENTD_RETURN_IF_ERROR(expr) \
+  CONSENTD_RETURN_IF_ERROR_IMPL_(CONSENTD_CONCAT_(consentd_status_, __COUNTER__), expr)

@@ -16,6 +16,8 @@
 #include "core/contact.h"
 #include "core/deletion_request.h"
 #include "core/link_token.h"
+#include "core/mail_template.h"
+#include "core/mailing.h"
 #include "core/result.h"
 #include "core/search_profile.h"
 #include "core/tenant.h"
@@ -62,6 +64,31 @@ class ReadTx {
 
   // The installation's secret for stateless MACs (CSRF); created by the first migration.
   virtual Result<std::string> ServerSecret() = 0;
+
+  virtual Result<MailTemplate> FindTemplate(TenantId tenant, std::string_view key,
+                                            std::string_view language) = 0;
+  virtual Result<std::vector<MailTemplate>> ListTemplates(TenantId tenant) = 0;
+  virtual Result<Mailing> FindMailing(TenantId tenant, MailingId id) = 0;
+  // Mailings still being prepared, of every tenant (resumed after a restart).
+  virtual Result<std::vector<Mailing>> ListPreparingMailings() = 0;
+  // How many messages of the mailing are in each state.
+  virtual Result<std::vector<std::pair<MessageState, std::int64_t>>> CountMessages(
+      TenantId tenant, MailingId mailing) = 0;
+  // Messages of a mailing in id order after `after_id`; `state` filters when given.
+  virtual Result<std::vector<Message>> ListMessages(TenantId tenant, MailingId mailing,
+                                                    std::optional<MessageState> state,
+                                                    std::int64_t after_id, int limit) = 0;
+  // Contacts of the tenant matching a consent-state filter ("all", "none", "granted",
+  // "withdrawn", "deletion_requested"), in id order.
+  virtual Result<std::vector<ContactId>> SelectContacts(TenantId tenant, PurposeId purpose,
+                                                        std::string_view filter) = 0;
+  virtual Result<bool> IsSuppressed(TenantId tenant, std::string_view email_sha256) = 0;
+  // The newest message of `kind` for the contact, if any (for rate limits).
+  virtual Result<std::optional<Time>> LastMessageTime(TenantId tenant, ContactId contact,
+                                                      MessageKind kind) = 0;
+  // Contacts of any tenant with this e-mail address (case-insensitive, not erased). Used
+  // before a tenant is known: the "new link" request of the neutral page.
+  virtual Result<std::vector<Contact>> FindContactsByEmailAnyTenant(std::string_view email) = 0;
 };
 
 // Reads and writes of one unit of work. A unit that returns an error is rolled back
@@ -90,6 +117,27 @@ class WriteTx : public ReadTx {
 
   virtual Result<LinkTokenId> InsertLinkToken(const LinkToken& token) = 0;
   virtual Result<std::int64_t> InsertDeletionRequest(const DeletionRequest& request) = 0;
+  virtual Status SetDeletionRequestStatus(TenantId tenant, std::int64_t id,
+                                          std::string_view status) = 0;
+
+  // Inserts or replaces the template with the same tenant, key and language.
+  virtual Status SaveTemplate(const MailTemplate& t) = 0;
+  virtual Result<MailingId> InsertMailing(const Mailing& mailing) = 0;
+  virtual Status SetMailingState(TenantId tenant, MailingId id, MailingState state) = 0;
+  // One pending message per contact.
+  virtual Status InsertPendingMessages(TenantId tenant, MailingId mailing,
+                                       const std::vector<ContactId>& contacts, Time now) = 0;
+  virtual Result<std::int64_t> InsertMessage(const Message& message) = 0;
+  // Writes every mutable field of the message (state, bodies, attempts, times, reply).
+  virtual Status UpdateMessage(const Message& message) = 0;
+  // Leases up to `limit` due messages of all tenants — queued or deferred with
+  // next_attempt_at <= now, or sending with an expired lease (in flight during a crash) —
+  // taking at most `per_tenant` from each tenant so one big mailing cannot starve others.
+  // Marks them sending until `lease_until` and returns them with their bodies.
+  virtual Result<std::vector<Message>> ClaimDueMessages(Time now, Time lease_until,
+                                                        int per_tenant, int limit) = 0;
+  virtual Status InsertSuppression(TenantId tenant, std::string_view email_sha256,
+                                   std::string_view reason, Time now) = 0;
 };
 
 using ReadFn = std::function<Status(ReadTx&)>;

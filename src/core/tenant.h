@@ -22,10 +22,22 @@ struct ControllerIdentity {
   std::string imprint_url;
 };
 
+// The account a tenant's mails go out through; an empty url means the installation's
+// default transport.
+struct SmtpAccount {
+  std::string url;  // smtp://host:587 or smtps://host:465
+  std::string username;
+  std::string password;
+};
+
 struct Tenant {
   TenantId id = 0;
   std::string slug;  // short unique name used on the command line
   ControllerIdentity controller;
+  std::string sender_email;  // From: of the tenant's mails; defaults to controller.email
+  std::string sender_name;   // defaults to controller.company
+  std::string signature;     // plain text, used by the mail templates
+  SmtpAccount smtp;
 };
 
 enum class Role { kAdmin, kBroker, kSystem };

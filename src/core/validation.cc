@@ -70,6 +70,36 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
+namespace {
+
+// Length of the valid UTF-8 sequence at the start of `s`, or 0.
+std::size_t ValidSequenceLength(std::string_view s) {
+  auto c = static_cast<unsigned char>(s[0]);
+  std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+  if (len == 0 || len > s.size()) return 0;
+  return IsValidUtf8(s.substr(0, len)) ? len : 0;
+}
+
+}  // namespace
+
+std::string SanitizeForDisplay(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  while (!s.empty()) {
+    std::size_t len = ValidSequenceLength(s);
+    if (len == 0) {
+      out += "\uFFFD";
+      s.remove_prefix(1);
+      continue;
+    }
+    auto c = static_cast<unsigned char>(s[0]);
+    bool control = len == 1 && (c < 0x20 || c == 0x7f) && c != '\n' && c != '\t';
+    if (!control) out.append(s.substr(0, len));
+    s.remove_prefix(len);
+  }
+  return out;
+}
+
 std::size_t CodePointCount(std::string_view s) {
   return static_cast<std::size_t>(
       std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
@@ -221,6 +251,11 @@ ContactFormResult ApplyContactForm(const Form& form, const ContactData& current,
     if (!raw) continue;
     std::string value = Trim(*raw);
     if (f.name == "land") std::transform(value.begin(), value.end(), value.begin(), ::toupper);
+    if (f.name == "land" && value.size() > 2 && IsValidUtf8(value)) {
+      AddError(result.errors, f.name, "Bitte geben Sie das Land als Ländercode an, z. B. DE.",
+               "Please give the country as a country code, e.g. DE.");
+      continue;
+    }
     if (!CheckText(f.name, value, f.max_length, result.errors)) continue;
     result.data.*f.member = value;
   }

@@ -56,6 +56,10 @@ struct SearchProfileFormResult {
 };
 SearchProfileFormResult ParseSearchProfileForm(const Form& form);
 
+// `s` made safe to show again in a page: invalid UTF-8 becomes U+FFFD and control
+// characters other than line breaks and tabs are dropped.
+std::string SanitizeForDisplay(std::string_view s);
+
 // Checks that a free-text field is valid UTF-8, has no control characters and is at
 // most `max_code_points` long. Appends to `errors` and returns false when not.
 bool CheckText(std::string_view field, std::string_view value, std::size_t max_code_points,

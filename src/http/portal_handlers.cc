@@ -16,11 +16,6 @@ constexpr std::array<std::string_view, 7> kFlashKeys = {
     "consent", "contact", "profile_added", "profile_saved", "profile_deleted", "withdraw",
     "deletion"};
 
-// The contact fields a person edits on the page; e-mail is shown but changed separately.
-constexpr std::array<std::string_view, 12> kEditableContactFields = {
-    "anrede", "titel", "vorname", "nachname", "firma", "telefon", "mobil",
-    "strasse", "hausnummer", "plz", "ort", "land"};
-
 struct FieldSpec {
   std::string_view name;
   std::string_view input_type;  // "text", "tel", "number-de", "textarea"
@@ -29,7 +24,7 @@ struct FieldSpec {
 
 FieldSpec SpecOf(std::string_view name) {
   if (name == "telefon") return {name, "tel", "tel"};
-  if (name == "mobil") return {name, "tel", "tel"};
+  if (name == "mobil") return {name, "tel", "mobile tel"};
   if (name == "vorname") return {name, "text", "given-name"};
   if (name == "nachname") return {name, "text", "family-name"};
   if (name == "firma") return {name, "text", "organization"};
@@ -90,13 +85,13 @@ json SelectField(const PageRenderer& pages, std::string_view lang, std::string_v
 
 std::string FormValue(const core::Form& form, std::string_view name) {
   auto it = form.find(name);
-  return it == form.end() ? "" : it->second;
+  return it == form.end() ? "" : core::SanitizeForDisplay(it->second);
 }
 
 json ContactFields(const PageRenderer& pages, std::string_view lang, const core::Form& values,
                    const core::FieldErrors& errors) {
   json fields = json::array();
-  for (std::string_view name : kEditableContactFields) {
+  for (std::string_view name : core::kSelfServiceFields) {
     std::string value = FormValue(values, name);
     if (name == "anrede") {
       std::vector<std::pair<std::string, std::string>> choices = {
@@ -183,14 +178,17 @@ json ProfileForm(const PageRenderer& pages, std::string_view lang, const std::st
           {"ranges", ranges}, {"bemerkung", bemerkung}};
 }
 
-std::string ProfileSummary(const core::SearchProfile& p) {
+std::string ProfileSummary(const core::SearchProfile& p, std::string_view lang) {
+  const bool en = lang == "en";
   std::string s = std::string(core::LabelOf(core::Objektarten(), p.objektart));
   if (!p.objekttyp.empty()) s += " (" + std::string(core::LabelOf(core::Objekttypen(p.objektart), p.objekttyp)) + ")";
   s += " · " + std::string(core::LabelOf(core::Vermarktungsarten(), p.vermarktungsart));
   if (!p.plz.empty() || !p.ort.empty()) s += " · " + core::Trim(p.plz + " " + p.ort);
   if (p.radius_km) s += " +" + std::to_string(*p.radius_km) + " km";
-  if (p.preis_bis) s += " · bis " + core::FormatGermanNumber(*p.preis_bis) + " €";
-  if (p.zimmer_von) s += " · ab " + core::FormatGermanNumber(*p.zimmer_von) + " Zi.";
+  if (p.preis_bis) s += (en ? " · up to " : " · bis ") + core::FormatGermanNumber(*p.preis_bis) + " €";
+  if (p.zimmer_von) {
+    s += (en ? " · from " : " · ab ") + core::FormatGermanNumber(*p.zimmer_von) + (en ? " rooms" : " Zi.");
+  }
   return s;
 }
 
@@ -321,6 +319,7 @@ Response PortalHandlers::ShowPage(const Request& request, const std::string& tok
                {"purpose", view->purpose.name},
                {"consent_text", view->text.body},
                {"text_version", view->text.version},
+               {"other_lang", lang == "en" ? "de" : "en"},
                {"other_lang_href", base + "?lang=" + (lang == "en" ? "de" : "en")},
                {"other_lang_label", lang == "en" ? "Deutsch" : "English"}};
   std::string done = request.Query("done");
@@ -333,22 +332,25 @@ Response PortalHandlers::ShowPage(const Request& request, const std::string& tok
   for (const auto& p : view->profiles) {
     std::string id = "profile-" + std::to_string(p.id);
     json form = ProfileForm(pages_, lang, id, values_for(id, ProfileAsForm(p)), errors_for(id));
-    form["action"] = base + "/search-profiles/" + std::to_string(p.id);
+    form["action"] = base + "/search-profiles/" + std::to_string(p.id) + "#" + id;
     form["csrf"] = data["csrf"];
     form["submit_label"] = pages_.Text(lang, "profile_save");
-    profiles.push_back({{"id", p.id}, {"summary", ProfileSummary(p)},
+    profiles.push_back({{"id", p.id}, {"summary", ProfileSummary(p, lang)},
                         {"open", failed && failed->form_id == id},
                         {"form_html", pages_.RenderFragment("profile_form", form, lang)}});
   }
   data["profiles"] = profiles;
   data["has_profiles"] = !profiles.empty();
   json new_form = ProfileForm(pages_, lang, "profile-new", values_for("profile-new", {}), errors_for("profile-new"));
-  new_form["action"] = base + "/search-profiles";
+  new_form["action"] = base + "/search-profiles#profile-new";
   new_form["csrf"] = data["csrf"];
   new_form["submit_label"] = pages_.Text(lang, "profile_create");
   data["new_profile_html"] = pages_.RenderFragment("profile_form", new_form, lang);
   data["new_profile_open"] = failed && failed->form_id == "profile-new";
-  if (failed) data["error_summary"] = ErrorSummary(failed->form_id, failed->errors, lang);
+  if (failed) {
+    data["error_summary"] = ErrorSummary(failed->form_id, failed->errors, lang);
+    data["has_errors"] = true;
+  }
   Response r;
   r.status = status;
   r.body = pages_.Render("consent", data, lang);
@@ -422,7 +424,7 @@ Response PortalHandlers::Post(const Request& request, const std::string& token,
   }
   if (!status) return Failure(request, status.error());
   if (failed) return ShowPage(request, token, lang, &*failed, 422);
-  return Response::Redirect("/c/" + token + "?done=" + done + "&lang=" + lang);
+  return Response::Redirect("/c/" + token + "?done=" + done + "&lang=" + lang + "#flash");
 }
 
 Response PortalHandlers::Export(const Request& request, const std::string& token) const {

@@ -95,6 +95,13 @@ core::Status Statement::Run() {
   return status_;
 }
 
+void Statement::Reset() {
+  if (stmt_) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+}
+
 std::string Statement::ColumnText(int index) const {
   const unsigned char* text = sqlite3_column_text(stmt_, index);
   if (!text) return {};

@@ -50,8 +50,10 @@ class Statement {
 
   // Advances to the next row; false when done. Errors are kept and reported by status().
   bool Step();
-  // Runs a statement without rows.
+  // Runs a statement without rows (or to its end).
   core::Status Run();
+  // Makes the statement ready to run again with new bindings.
+  void Reset();
   core::Status status() const { return status_; }
 
   std::string ColumnText(int index) const;

@@ -42,7 +42,8 @@ Result<std::vector<T>> All(Statement& s, T (*read)(const Statement&)) {
 
 constexpr std::string_view kTenantColumns =
     "id, slug, company, street, postal_code, city, country, email, phone, privacy_url, "
-    "imprint_url";
+    "imprint_url, sender_email, sender_name, signature, smtp_url, smtp_username, "
+    "smtp_password";
 
 core::Tenant ReadTenant(const Statement& s) {
   core::Tenant t;
@@ -58,6 +59,10 @@ core::Tenant ReadTenant(const Statement& s) {
   c.phone = s.ColumnText(8);
   c.privacy_url = s.ColumnText(9);
   c.imprint_url = s.ColumnText(10);
+  t.sender_email = s.ColumnText(11);
+  t.sender_name = s.ColumnText(12);
+  t.signature = s.ColumnText(13);
+  t.smtp = {s.ColumnText(14), s.ColumnText(15), s.ColumnText(16)};
   return t;
 }
 
@@ -374,12 +379,16 @@ Result<std::string> SqliteTx::ServerSecret() {
 
 Result<core::TenantId> SqliteTx::InsertTenant(const core::Tenant& t) {
   Statement s(db_, "INSERT INTO tenants (slug, company, street, postal_code, city, country, "
-                   "email, phone, privacy_url, imprint_url, created_at) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ'))");
+                   "email, phone, privacy_url, imprint_url, sender_email, sender_name, "
+                   "signature, smtp_url, smtp_username, smtp_password, created_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                   "strftime('%Y-%m-%dT%H:%M:%SZ'))");
   const auto& c = t.controller;
   s.Bind(1, t.slug).Bind(2, c.company).Bind(3, c.street).Bind(4, c.postal_code).Bind(5, c.city);
   s.Bind(6, c.country).Bind(7, c.email).Bind(8, c.phone).Bind(9, c.privacy_url);
-  s.Bind(10, c.imprint_url);
+  s.Bind(10, c.imprint_url).Bind(11, t.sender_email).Bind(12, t.sender_name);
+  s.Bind(13, t.signature).Bind(14, t.smtp.url).Bind(15, t.smtp.username);
+  s.Bind(16, t.smtp.password);
   CONSENTD_RETURN_IF_ERROR(s.Run());
   return db_.LastInsertId();
 }
@@ -545,6 +554,15 @@ Result<std::int64_t> SqliteTx::InsertDeletionRequest(const core::DeletionRequest
   s.Bind(4, core::FormatIso(d.due_at)).Bind(5, d.status).Bind(6, d.note);
   CONSENTD_RETURN_IF_ERROR(s.Run());
   return db_.LastInsertId();
+}
+
+Status SqliteTx::SetDeletionRequestStatus(core::TenantId tenant, std::int64_t id,
+                                          std::string_view status) {
+  Statement s(db_, "UPDATE deletion_requests SET status = ? WHERE tenant_id = ? AND id = ?");
+  s.Bind(1, status).Bind(2, tenant).Bind(3, id);
+  CONSENTD_RETURN_IF_ERROR(s.Run());
+  if (db_.Changes() == 0) return core::NotFound("deletion request " + std::to_string(id));
+  return {};
 }
 
 }  // namespace consentd::storage

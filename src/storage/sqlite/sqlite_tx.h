@@ -42,6 +42,27 @@ class SqliteTx final : public core::WriteTx {
   core::Result<std::optional<core::DeletionRequest>> FindOpenDeletionRequest(
       core::TenantId tenant, core::ContactId contact) override;
   core::Result<std::string> ServerSecret() override;
+  core::Result<core::MailTemplate> FindTemplate(core::TenantId tenant, std::string_view key,
+                                                std::string_view language) override;
+  core::Result<std::vector<core::MailTemplate>> ListTemplates(core::TenantId tenant) override;
+  core::Result<core::Mailing> FindMailing(core::TenantId tenant, core::MailingId id) override;
+  core::Result<std::vector<core::Mailing>> ListPreparingMailings() override;
+  core::Result<std::vector<std::pair<core::MessageState, std::int64_t>>> CountMessages(
+      core::TenantId tenant, core::MailingId mailing) override;
+  core::Result<std::vector<core::Message>> ListMessages(core::TenantId tenant,
+                                                        core::MailingId mailing,
+                                                        std::optional<core::MessageState> state,
+                                                        std::int64_t after_id,
+                                                        int limit) override;
+  core::Result<std::vector<core::ContactId>> SelectContacts(core::TenantId tenant,
+                                                            core::PurposeId purpose,
+                                                            std::string_view filter) override;
+  core::Result<bool> IsSuppressed(core::TenantId tenant, std::string_view email_sha256) override;
+  core::Result<std::optional<core::Time>> LastMessageTime(core::TenantId tenant,
+                                                          core::ContactId contact,
+                                                          core::MessageKind kind) override;
+  core::Result<std::vector<core::Contact>> FindContactsByEmailAnyTenant(
+      std::string_view email) override;
 
   core::Result<core::TenantId> InsertTenant(const core::Tenant& tenant) override;
   core::Result<core::UserId> InsertUser(const core::User& user) override;
@@ -59,6 +80,22 @@ class SqliteTx final : public core::WriteTx {
   core::Result<core::ActivityId> AppendActivity(const core::Activity& activity) override;
   core::Result<core::LinkTokenId> InsertLinkToken(const core::LinkToken& token) override;
   core::Result<std::int64_t> InsertDeletionRequest(const core::DeletionRequest& request) override;
+  core::Status SetDeletionRequestStatus(core::TenantId tenant, std::int64_t id,
+                                        std::string_view status) override;
+  core::Status SaveTemplate(const core::MailTemplate& t) override;
+  core::Result<core::MailingId> InsertMailing(const core::Mailing& mailing) override;
+  core::Status SetMailingState(core::TenantId tenant, core::MailingId id,
+                               core::MailingState state) override;
+  core::Status InsertPendingMessages(core::TenantId tenant, core::MailingId mailing,
+                                     const std::vector<core::ContactId>& contacts,
+                                     core::Time now) override;
+  core::Result<std::int64_t> InsertMessage(const core::Message& message) override;
+  core::Status UpdateMessage(const core::Message& message) override;
+  core::Result<std::vector<core::Message>> ClaimDueMessages(core::Time now,
+                                                            core::Time lease_until,
+                                                            int per_tenant, int limit) override;
+  core::Status InsertSuppression(core::TenantId tenant, std::string_view email_sha256,
+                                 std::string_view reason, core::Time now) override;
 
  private:
   SqliteDb& db_;

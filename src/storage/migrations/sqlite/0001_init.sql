@@ -170,7 +170,7 @@ CREATE TABLE deletion_requests (
   received_at TEXT NOT NULL,
   due_at TEXT NOT NULL,
   status TEXT NOT NULL DEFAULT 'open'
-    CHECK (status IN ('open', 'erased', 'retained', 'rejected')),
+    CHECK (status IN ('open', 'erased', 'retained', 'rejected', 'withdrawn')),
   note TEXT NOT NULL DEFAULT ''
 ) STRICT;
 CREATE UNIQUE INDEX deletion_requests_one_open ON deletion_requests(tenant_id, contact_id)

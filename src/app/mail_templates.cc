@@ -1,0 +1,189 @@
+#include "app/mail_templates.h"
+
+#include <kainjow/mustache.hpp>
+
+namespace consentd::app {
+namespace {
+
+namespace mustache = kainjow::mustache;
+
+constexpr std::string_view kTextDe =
+    "{{anrede_brief}}\n\n"
+    "wir möchten die Daten, die wir zu Ihnen gespeichert haben, aktuell halten und Sie nur so "
+    "kontaktieren, wie Sie es wünschen.\n\n"
+    "Über Ihren persönlichen Link können Sie\n"
+    "- uns Ihre Einwilligung geben, Sie zum Zweck der Akquisition und Vermittlung von "
+    "Immobilien zu kontaktieren,\n"
+    "- Ihre Kontaktdaten prüfen, korrigieren oder ergänzen,\n"
+    "- Ihre Suchprofile ändern oder ein neues anlegen,\n"
+    "- Ihre gespeicherten Daten herunterladen oder deren Löschung beantragen.\n\n"
+    "{{consent_url}}\n\n"
+    "Der Link ist persönlich und gilt bis zum {{link_gueltig_bis}}. Ihre Einwilligung ist "
+    "freiwillig. Sie können sie jederzeit auf derselben Seite oder mit einer kurzen Nachricht "
+    "an {{makler_email}} widerrufen. Wenn Sie nicht einwilligen, entstehen Ihnen keine "
+    "Nachteile.\n\n"
+    "Mit freundlichen Grüßen\n{{signatur}}\n\n"
+    "--\n{{makler_firma}}, {{makler_adresse}}\n"
+    "Impressum: {{impressum_url}}\nDatenschutz: {{datenschutz_url}}\n";
+
+constexpr std::string_view kHtmlDe =
+    "<p>{{anrede_brief}}</p>\n"
+    "<p>wir möchten die Daten, die wir zu Ihnen gespeichert haben, aktuell halten und Sie nur "
+    "so kontaktieren, wie Sie es wünschen.</p>\n"
+    "<p>Über Ihren persönlichen Link können Sie</p>\n<ul>\n"
+    "<li>uns Ihre Einwilligung geben, Sie zum Zweck der Akquisition und Vermittlung von "
+    "Immobilien zu kontaktieren,</li>\n"
+    "<li>Ihre Kontaktdaten prüfen, korrigieren oder ergänzen,</li>\n"
+    "<li>Ihre Suchprofile ändern oder ein neues anlegen,</li>\n"
+    "<li>Ihre gespeicherten Daten herunterladen oder deren Löschung beantragen.</li>\n</ul>\n"
+    "<p><a href=\"{{consent_url}}\">Zu Ihrer persönlichen Seite</a></p>\n"
+    "<p>Der Link ist persönlich und gilt bis zum {{link_gueltig_bis}}. Ihre Einwilligung ist "
+    "freiwillig. Sie können sie jederzeit auf derselben Seite oder mit einer kurzen Nachricht "
+    "an {{makler_email}} widerrufen. Wenn Sie nicht einwilligen, entstehen Ihnen keine "
+    "Nachteile.</p>\n"
+    "<p>Mit freundlichen Grüßen<br>{{signatur}}</p>\n"
+    "<p style=\"font-size:small;color:#555\">{{makler_firma}}, {{makler_adresse}}<br>"
+    "<a href=\"{{impressum_url}}\">Impressum</a> · "
+    "<a href=\"{{datenschutz_url}}\">Datenschutz</a></p>\n";
+
+constexpr std::string_view kTextEn =
+    "{{anrede_brief}}\n\n"
+    "we would like to keep the data we hold about you up to date and to contact you only in "
+    "the way you wish.\n\n"
+    "With your personal link you can\n"
+    "- give us your consent to contact you for the purpose of acquiring and brokering real "
+    "estate,\n"
+    "- check, correct or complete your contact details,\n"
+    "- change your search profiles or add a new one,\n"
+    "- download your stored data or request its deletion.\n\n"
+    "{{consent_url}}\n\n"
+    "The link is personal and valid until {{link_gueltig_bis}}. Your consent is voluntary. "
+    "You can withdraw it at any time on the same page or with a short message to "
+    "{{makler_email}}. Not consenting has no disadvantages for you.\n\n"
+    "Kind regards\n{{signatur}}\n\n"
+    "--\n{{makler_firma}}, {{makler_adresse}}\n"
+    "Imprint: {{impressum_url}}\nPrivacy notice: {{datenschutz_url}}\n";
+
+constexpr std::string_view kHtmlEn =
+    "<p>{{anrede_brief}}</p>\n"
+    "<p>we would like to keep the data we hold about you up to date and to contact you only "
+    "in the way you wish.</p>\n<p>With your personal link you can</p>\n<ul>\n"
+    "<li>give us your consent to contact you for the purpose of acquiring and brokering real "
+    "estate,</li>\n<li>check, correct or complete your contact details,</li>\n"
+    "<li>change your search profiles or add a new one,</li>\n"
+    "<li>download your stored data or request its deletion.</li>\n</ul>\n"
+    "<p><a href=\"{{consent_url}}\">Open your personal page</a></p>\n"
+    "<p>The link is personal and valid until {{link_gueltig_bis}}. Your consent is voluntary. "
+    "You can withdraw it at any time on the same page or with a short message to "
+    "{{makler_email}}. Not consenting has no disadvantages for you.</p>\n"
+    "<p>Kind regards<br>{{signatur}}</p>\n"
+    "<p style=\"font-size:small;color:#555\">{{makler_firma}}, {{makler_adresse}}<br>"
+    "<a href=\"{{impressum_url}}\">Imprint</a> · "
+    "<a href=\"{{datenschutz_url}}\">Privacy notice</a></p>\n";
+
+mustache::data ToData(const TemplateValues& values) {
+  mustache::data d{mustache::data::type::object};
+  for (const auto& [k, v] : values) {
+    if (v.empty()) {
+      d.set(k, mustache::data{false});
+    } else {
+      d.set(k, v);
+    }
+  }
+  return d;
+}
+
+std::string ProblemText(const std::vector<core::TemplateProblem>& problems) {
+  std::string out;
+  for (const auto& p : problems) {
+    if (!out.empty()) out += "; ";
+    out += p.part + " line " + std::to_string(p.line) + ": " + p.message_de;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<core::MailTemplate> DefaultTemplates(core::TenantId tenant, core::Time now) {
+  std::string key(core::kConsentTemplateKey);
+  return {
+      {0, tenant, key, "de", "Kontakt- und Gesuchsdaten", "", std::string(kTextDe),
+       std::string(kHtmlDe), now},
+      {0, tenant, key, "en", "Contact and search data", "", std::string(kTextEn),
+       std::string(kHtmlEn), now},
+  };
+}
+
+core::Status EnsureDefaultTemplates(core::Store& store, core::Time now) {
+  return store.Write([&](core::WriteTx& tx) -> core::Status {
+    auto tenants = tx.ListTenants();
+    if (!tenants) return tenants.error();
+    for (const auto& t : *tenants) {
+      for (const auto& tmpl : DefaultTemplates(t.id, now)) {
+        if (tx.FindTemplate(t.id, tmpl.key, tmpl.language)) continue;
+        CONSENTD_RETURN_IF_ERROR(tx.SaveTemplate(tmpl));
+      }
+    }
+    return {};
+  });
+}
+
+TemplateValues TenantValues(const core::Tenant& t) {
+  const auto& c = t.controller;
+  std::string address = c.street;
+  if (!c.postal_code.empty() || !c.city.empty()) {
+    address += (address.empty() ? "" : ", ") + c.postal_code + " " + c.city;
+  }
+  return {{"makler_firma", c.company},
+          {"makler_adresse", address},
+          {"makler_email", c.email},
+          {"makler_telefon", c.phone},
+          {"signatur", t.signature.empty() ? c.company : t.signature},
+          {"impressum_url", c.imprint_url},
+          {"datenschutz_url", c.privacy_url}};
+}
+
+void AddContactValues(const core::ContactData& c, TemplateValues& v) {
+  v["anrede_brief"] = core::BriefAnrede(c);
+  v["anrede"] = c.anrede;
+  v["titel"] = c.titel;
+  v["vorname"] = c.vorname;
+  v["nachname"] = c.nachname;
+  v["firma"] = c.firma;
+  v["email"] = c.email;
+}
+
+struct CompiledTemplate::Parsed {
+  std::unique_ptr<mustache::mustache> subject, text, html;
+};
+
+CompiledTemplate::CompiledTemplate(std::unique_ptr<Parsed> parsed) : parsed_(std::move(parsed)) {}
+CompiledTemplate::~CompiledTemplate() = default;
+
+core::Result<std::unique_ptr<CompiledTemplate>> CompiledTemplate::Compile(
+    const core::MailTemplate& t, bool requires_consent_url) {
+  auto problems = core::CheckTemplate(t, requires_consent_url);
+  if (!problems.empty()) return core::InvalidArgument(ProblemText(problems));
+  auto parsed = std::make_unique<Parsed>();
+  auto identity = [](const std::string& s) { return s; };
+  parsed->subject = std::make_unique<mustache::mustache>(t.subject);
+  parsed->subject->set_custom_escape(identity);
+  parsed->text = std::make_unique<mustache::mustache>(t.body_text);
+  parsed->text->set_custom_escape(identity);
+  if (!t.body_html.empty()) parsed->html = std::make_unique<mustache::mustache>(t.body_html);
+  for (auto* m : {parsed->subject.get(), parsed->text.get(), parsed->html.get()}) {
+    if (m && !m->is_valid()) return core::InvalidArgument("template: " + m->error_message());
+  }
+  return std::unique_ptr<CompiledTemplate>(new CompiledTemplate(std::move(parsed)));
+}
+
+RenderedMail CompiledTemplate::Render(const TemplateValues& values) const {
+  mustache::data d = ToData(values);
+  RenderedMail out;
+  out.subject = parsed_->subject->render(d);
+  out.text = parsed_->text->render(d);
+  if (parsed_->html) out.html = parsed_->html->render(d);
+  return out;
+}
+
+}  // namespace consentd::app

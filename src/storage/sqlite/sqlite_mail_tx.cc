@@ -1,0 +1,336 @@
+// SqliteTx: templates, mailings, the outbox and suppressions.
+#include "storage/sqlite/sqlite_tx.h"
+
+namespace consentd::storage {
+
+using core::Result;
+using core::Status;
+
+namespace {
+
+std::optional<core::Time> OptionalTime(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  return core::ParseIso(text);
+}
+
+std::string IsoOrEmpty(const std::optional<core::Time>& t) { return t ? core::FormatIso(*t) : ""; }
+
+constexpr std::string_view kTemplateColumns =
+    "id, tenant_id, key, language, name, subject, body_text, body_html, updated_at";
+
+core::MailTemplate ReadTemplate(const Statement& s) {
+  core::MailTemplate t;
+  t.id = s.ColumnInt(0);
+  t.tenant_id = s.ColumnInt(1);
+  t.key = s.ColumnText(2);
+  t.language = s.ColumnText(3);
+  t.name = s.ColumnText(4);
+  t.subject = s.ColumnText(5);
+  t.body_text = s.ColumnText(6);
+  t.body_html = s.ColumnText(7);
+  t.updated_at = core::ParseIso(s.ColumnText(8)).value_or(core::Time{});
+  return t;
+}
+
+constexpr std::string_view kMailingColumns =
+    "id, tenant_id, template_key, language, subject, body_text, body_html, state, created_by, "
+    "created_at, selection, lawful_confirmation";
+
+core::Mailing ReadMailing(const Statement& s) {
+  core::Mailing m;
+  m.id = s.ColumnInt(0);
+  m.tenant_id = s.ColumnInt(1);
+  m.template_key = s.ColumnText(2);
+  m.language = s.ColumnText(3);
+  m.subject = s.ColumnText(4);
+  m.body_text = s.ColumnText(5);
+  m.body_html = s.ColumnText(6);
+  m.state = core::ParseMailingState(s.ColumnText(7)).value_or(core::MailingState::kDone);
+  m.created_by = s.ColumnInt(8);
+  m.created_at = core::ParseIso(s.ColumnText(9)).value_or(core::Time{});
+  m.selection = s.ColumnText(10);
+  m.lawful_confirmation = s.ColumnText(11);
+  return m;
+}
+
+constexpr std::string_view kMessageColumns =
+    "id, tenant_id, mailing_id, kind, contact_id, link_token_id, state, skip_reason, "
+    "to_address, to_name, subject, body_text, body_html, unsubscribe_url, attempts, "
+    "next_attempt_at, lease_until, message_id, smtp_reply, created_at, sent_at";
+
+core::Message ReadMessage(const Statement& s) {
+  core::Message m;
+  m.id = s.ColumnInt(0);
+  m.tenant_id = s.ColumnInt(1);
+  m.mailing_id = s.ColumnOptionalInt(2);
+  m.kind = core::ParseMessageKind(s.ColumnText(3)).value_or(core::MessageKind::kMailing);
+  m.contact_id = s.ColumnInt(4);
+  m.link_token_id = s.ColumnOptionalInt(5);
+  m.state = core::ParseMessageState(s.ColumnText(6)).value_or(core::MessageState::kFailed);
+  m.skip_reason = s.ColumnText(7);
+  m.to_address = s.ColumnText(8);
+  m.to_name = s.ColumnText(9);
+  m.subject = s.ColumnText(10);
+  m.body_text = s.ColumnText(11);
+  m.body_html = s.ColumnText(12);
+  m.unsubscribe_url = s.ColumnText(13);
+  m.attempts = static_cast<int>(s.ColumnInt(14));
+  m.next_attempt_at = OptionalTime(s.ColumnText(15));
+  m.lease_until = OptionalTime(s.ColumnText(16));
+  m.message_id = s.ColumnText(17);
+  m.smtp_reply = s.ColumnText(18);
+  m.created_at = core::ParseIso(s.ColumnText(19)).value_or(core::Time{});
+  auto sent = s.ColumnOptionalText(20);
+  if (sent) m.sent_at = core::ParseIso(*sent);
+  return m;
+}
+
+template <typename T>
+Result<std::vector<T>> AllRows(Statement& s, T (*read)(const Statement&)) {
+  std::vector<T> rows;
+  while (s.Step()) rows.push_back(read(s));
+  if (!s.status()) return s.status().error();
+  return rows;
+}
+
+std::string Columns(std::string_view columns, std::string_view rest) {
+  return "SELECT " + std::string(columns) + " " + std::string(rest);
+}
+
+// The consent-state condition for SelectContacts; empty for an unknown filter.
+std::string StateCondition(std::string_view filter) {
+  if (filter == "all") return "1";
+  if (filter == "deletion_requested") return "d.id IS NOT NULL";
+  if (filter == "withdrawn") return "d.id IS NULL AND k.revoked_at IS NOT NULL";
+  if (filter == "granted") {
+    return "d.id IS NULL AND k.revoked_at IS NULL AND k.granted_at IS NOT NULL";
+  }
+  if (filter == "none") return "d.id IS NULL AND (k.contact_id IS NULL OR "
+                               "(k.granted_at IS NULL AND k.revoked_at IS NULL))";
+  return "";
+}
+
+}  // namespace
+
+Result<core::MailTemplate> SqliteTx::FindTemplate(core::TenantId tenant, std::string_view key,
+                                                  std::string_view language) {
+  Statement s(db_, Columns(kTemplateColumns, "FROM templates WHERE tenant_id = ? AND key = ? "
+                                             "AND language = ?"));
+  s.Bind(1, tenant).Bind(2, key).Bind(3, language);
+  if (s.Step()) return ReadTemplate(s);
+  if (!s.status()) return s.status().error();
+  return core::NotFound("template " + std::string(key));
+}
+
+Result<std::vector<core::MailTemplate>> SqliteTx::ListTemplates(core::TenantId tenant) {
+  Statement s(db_, Columns(kTemplateColumns, "FROM templates WHERE tenant_id = ? "
+                                             "ORDER BY key, language"));
+  s.Bind(1, tenant);
+  return AllRows(s, ReadTemplate);
+}
+
+Result<core::Mailing> SqliteTx::FindMailing(core::TenantId tenant, core::MailingId id) {
+  Statement s(db_, Columns(kMailingColumns, "FROM mailings WHERE tenant_id = ? AND id = ?"));
+  s.Bind(1, tenant).Bind(2, id);
+  if (s.Step()) return ReadMailing(s);
+  if (!s.status()) return s.status().error();
+  return core::NotFound("mailing " + std::to_string(id));
+}
+
+Result<std::vector<core::Mailing>> SqliteTx::ListPreparingMailings() {
+  Statement s(db_, Columns(kMailingColumns, "FROM mailings WHERE state = 'preparing' ORDER BY id"));
+  return AllRows(s, ReadMailing);
+}
+
+Result<std::vector<std::pair<core::MessageState, std::int64_t>>> SqliteTx::CountMessages(
+    core::TenantId tenant, core::MailingId mailing) {
+  Statement s(db_, "SELECT state, COUNT(*) FROM messages WHERE tenant_id = ? AND mailing_id = ? "
+                   "GROUP BY state");
+  s.Bind(1, tenant).Bind(2, mailing);
+  std::vector<std::pair<core::MessageState, std::int64_t>> counts;
+  while (s.Step()) {
+    auto state = core::ParseMessageState(s.ColumnText(0));
+    if (state) counts.emplace_back(*state, s.ColumnInt(1));
+  }
+  if (!s.status()) return s.status().error();
+  return counts;
+}
+
+Result<std::vector<core::Message>> SqliteTx::ListMessages(core::TenantId tenant,
+                                                          core::MailingId mailing,
+                                                          std::optional<core::MessageState> state,
+                                                          std::int64_t after_id, int limit) {
+  Statement s(db_, Columns(kMessageColumns,
+                           "FROM messages WHERE tenant_id = ? AND mailing_id = ? AND id > ? "
+                           "AND (? = '' OR state = ?) ORDER BY id LIMIT ?"));
+  std::string state_key = state ? std::string(core::MessageStateKey(*state)) : "";
+  s.Bind(1, tenant).Bind(2, mailing).Bind(3, after_id).Bind(4, state_key).Bind(5, state_key);
+  s.Bind(6, std::int64_t{limit});
+  return AllRows(s, ReadMessage);
+}
+
+Result<std::vector<core::ContactId>> SqliteTx::SelectContacts(core::TenantId tenant,
+                                                              core::PurposeId purpose,
+                                                              std::string_view filter) {
+  std::string condition = StateCondition(filter);
+  if (condition.empty()) return core::InvalidArgument("unknown filter '" + std::string(filter) + "'");
+  Statement s(db_, "SELECT c.id FROM contacts c "
+                   "LEFT JOIN consents k ON k.tenant_id = c.tenant_id AND k.contact_id = c.id "
+                   "AND k.purpose_id = ? "
+                   "LEFT JOIN deletion_requests d ON d.tenant_id = c.tenant_id "
+                   "AND d.contact_id = c.id AND d.status = 'open' "
+                   "WHERE c.tenant_id = ? AND c.erased_at IS NULL AND (" + condition +
+                       ") ORDER BY c.id");
+  s.Bind(1, purpose).Bind(2, tenant);
+  std::vector<core::ContactId> ids;
+  while (s.Step()) ids.push_back(s.ColumnInt(0));
+  if (!s.status()) return s.status().error();
+  return ids;
+}
+
+Result<bool> SqliteTx::IsSuppressed(core::TenantId tenant, std::string_view email_sha256) {
+  Statement s(db_, "SELECT 1 FROM suppressions WHERE tenant_id = ? AND email_sha256 = ?");
+  s.Bind(1, tenant).Bind(2, email_sha256);
+  bool found = s.Step();
+  if (!s.status()) return s.status().error();
+  return found;
+}
+
+Result<std::optional<core::Time>> SqliteTx::LastMessageTime(core::TenantId tenant,
+                                                            core::ContactId contact,
+                                                            core::MessageKind kind) {
+  Statement s(db_, "SELECT MAX(created_at) FROM messages WHERE tenant_id = ? AND contact_id = ? "
+                   "AND kind = ?");
+  s.Bind(1, tenant).Bind(2, contact).Bind(3, core::MessageKindKey(kind));
+  std::optional<core::Time> last;
+  if (s.Step() && !s.ColumnIsNull(0)) last = core::ParseIso(s.ColumnText(0));
+  if (!s.status()) return s.status().error();
+  return last;
+}
+
+Result<std::vector<core::Contact>> SqliteTx::FindContactsByEmailAnyTenant(std::string_view email) {
+  std::vector<core::Contact> out;
+  auto tenants = ListTenants();
+  if (!tenants) return tenants.error();
+  for (const auto& t : *tenants) {
+    auto c = FindContactByEmail(t.id, email);
+    if (c) out.push_back(*c);
+  }
+  return out;
+}
+
+Status SqliteTx::SaveTemplate(const core::MailTemplate& t) {
+  Statement s(db_, "INSERT INTO templates (tenant_id, key, language, name, subject, body_text, "
+                   "body_html, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                   "ON CONFLICT (tenant_id, key, language) DO UPDATE SET name = excluded.name, "
+                   "subject = excluded.subject, body_text = excluded.body_text, "
+                   "body_html = excluded.body_html, updated_at = excluded.updated_at");
+  s.Bind(1, t.tenant_id).Bind(2, t.key).Bind(3, t.language).Bind(4, t.name).Bind(5, t.subject);
+  s.Bind(6, t.body_text).Bind(7, t.body_html).Bind(8, core::FormatIso(t.updated_at));
+  return s.Run();
+}
+
+Result<core::MailingId> SqliteTx::InsertMailing(const core::Mailing& m) {
+  Statement s(db_, "INSERT INTO mailings (tenant_id, template_key, language, subject, body_text, "
+                   "body_html, state, created_by, created_at, selection, lawful_confirmation) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  s.Bind(1, m.tenant_id).Bind(2, m.template_key).Bind(3, m.language).Bind(4, m.subject);
+  s.Bind(5, m.body_text).Bind(6, m.body_html).Bind(7, core::MailingStateKey(m.state));
+  s.Bind(8, m.created_by).Bind(9, core::FormatIso(m.created_at)).Bind(10, m.selection);
+  s.Bind(11, m.lawful_confirmation);
+  CONSENTD_RETURN_IF_ERROR(s.Run());
+  return db_.LastInsertId();
+}
+
+Status SqliteTx::SetMailingState(core::TenantId tenant, core::MailingId id,
+                                 core::MailingState state) {
+  Statement s(db_, "UPDATE mailings SET state = ? WHERE tenant_id = ? AND id = ?");
+  s.Bind(1, core::MailingStateKey(state)).Bind(2, tenant).Bind(3, id);
+  CONSENTD_RETURN_IF_ERROR(s.Run());
+  if (db_.Changes() == 0) return core::NotFound("mailing " + std::to_string(id));
+  return {};
+}
+
+Status SqliteTx::InsertPendingMessages(core::TenantId tenant, core::MailingId mailing,
+                                       const std::vector<core::ContactId>& contacts,
+                                       core::Time now) {
+  Statement s(db_, "INSERT INTO messages (tenant_id, mailing_id, kind, contact_id, state, "
+                   "created_at) VALUES (?, ?, 'mailing', ?, 'pending', ?)");
+  const std::string created = core::FormatIso(now);
+  for (core::ContactId contact : contacts) {
+    s.Bind(1, tenant).Bind(2, mailing).Bind(3, contact).Bind(4, created);
+    CONSENTD_RETURN_IF_ERROR(s.Run());
+    s.Reset();
+  }
+  return {};
+}
+
+Result<std::int64_t> SqliteTx::InsertMessage(const core::Message& m) {
+  Statement s(db_, "INSERT INTO messages (tenant_id, mailing_id, kind, contact_id, state, "
+                   "created_at) VALUES (?, ?, ?, ?, 'pending', ?)");
+  s.Bind(1, m.tenant_id).Bind(2, m.mailing_id).Bind(3, core::MessageKindKey(m.kind));
+  s.Bind(4, m.contact_id).Bind(5, core::FormatIso(m.created_at));
+  CONSENTD_RETURN_IF_ERROR(s.Run());
+  core::Message stored = m;
+  stored.id = db_.LastInsertId();
+  CONSENTD_RETURN_IF_ERROR(UpdateMessage(stored));
+  return stored.id;
+}
+
+Status SqliteTx::UpdateMessage(const core::Message& m) {
+  Statement s(db_, "UPDATE messages SET link_token_id = ?, state = ?, skip_reason = ?, "
+                   "to_address = ?, to_name = ?, subject = ?, body_text = ?, body_html = ?, "
+                   "unsubscribe_url = ?, attempts = ?, next_attempt_at = ?, lease_until = ?, "
+                   "message_id = ?, smtp_reply = ?, sent_at = ? WHERE tenant_id = ? AND id = ?");
+  s.Bind(1, m.link_token_id).Bind(2, core::MessageStateKey(m.state)).Bind(3, m.skip_reason);
+  s.Bind(4, m.to_address).Bind(5, m.to_name).Bind(6, m.subject).Bind(7, m.body_text);
+  s.Bind(8, m.body_html).Bind(9, m.unsubscribe_url).Bind(10, std::int64_t{m.attempts});
+  s.Bind(11, IsoOrEmpty(m.next_attempt_at)).Bind(12, IsoOrEmpty(m.lease_until));
+  s.Bind(13, m.message_id).Bind(14, m.smtp_reply);
+  if (m.sent_at) {
+    s.Bind(15, core::FormatIso(*m.sent_at));
+  } else {
+    s.BindNull(15);
+  }
+  s.Bind(16, m.tenant_id).Bind(17, m.id);
+  CONSENTD_RETURN_IF_ERROR(s.Run());
+  if (db_.Changes() == 0) return core::NotFound("message " + std::to_string(m.id));
+  return {};
+}
+
+Result<std::vector<core::Message>> SqliteTx::ClaimDueMessages(core::Time now,
+                                                              core::Time lease_until,
+                                                              int per_tenant, int limit) {
+  const std::string now_iso = core::FormatIso(now);
+  Statement pick(db_,
+                 "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY tenant_id "
+                 "ORDER BY id) AS rn FROM messages "
+                 "WHERE (state IN ('queued', 'deferred') AND next_attempt_at <= ?) "
+                 "OR (state = 'sending' AND lease_until <= ?)) "
+                 "WHERE rn <= ? ORDER BY rn, id LIMIT ?");
+  pick.Bind(1, now_iso).Bind(2, now_iso).Bind(3, std::int64_t{per_tenant});
+  pick.Bind(4, std::int64_t{limit});
+  std::vector<std::int64_t> ids;
+  while (pick.Step()) ids.push_back(pick.ColumnInt(0));
+  if (!pick.status()) return pick.status().error();
+  Statement claim(db_, "UPDATE messages SET state = 'sending', lease_until = ? WHERE id = ? "
+                       "RETURNING " + std::string(kMessageColumns));
+  std::vector<core::Message> claimed;
+  for (std::int64_t id : ids) {
+    claim.Bind(1, core::FormatIso(lease_until)).Bind(2, id);
+    if (claim.Step()) claimed.push_back(ReadMessage(claim));
+    CONSENTD_RETURN_IF_ERROR(claim.Run());
+    claim.Reset();
+  }
+  return claimed;
+}
+
+Status SqliteTx::InsertSuppression(core::TenantId tenant, std::string_view email_sha256,
+                                   std::string_view reason, core::Time now) {
+  Statement s(db_, "INSERT INTO suppressions (tenant_id, email_sha256, reason, created_at) "
+                   "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
+  s.Bind(1, tenant).Bind(2, email_sha256).Bind(3, reason).Bind(4, core::FormatIso(now));
+  return s.Run();
+}
+
+}  // namespace consentd::storage

@@ -1,0 +1,339 @@
+// Shared helpers for the black-box integration tests: a throwaway consentd (its own temp
+// directory and SQLite database, a free loopback port) and small HTTP/HTML utilities.
+// Node's built-in test runner and fetch only; no npm packages.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createHash } from 'node:crypto';
+
+export const BIN = process.env.CONSENTD_BIN || '/work/main/build/consentd';
+
+const TOKEN_RE = /\/c\/([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])/;
+
+// Environment for the binary: no CONSENTD_* settings leaking in from the caller.
+function cleanEnv() {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith('CONSENTD_')) env[k] = v;
+  }
+  return env;
+}
+
+// Parses `consentd demo` output: one { name, token } per "  <Name>   <url>/c/<token>" line.
+export function parseDemoLinks(output) {
+  const links = [];
+  for (const line of output.split('\n')) {
+    const m = line.match(/^\s+(\S.*?)\s+(https?:\/\/\S+)\s*$/);
+    if (!m) continue;
+    const t = m[2].match(TOKEN_RE);
+    if (t) links.push({ name: m[1], url: m[2], token: t[1] });
+  }
+  return links;
+}
+
+// The token of the one consent URL in `output` (e.g. `consentd contacts link`).
+export function parseToken(output) {
+  const m = output.match(TOKEN_RE);
+  if (!m) throw new Error(`no consent link in output: ${JSON.stringify(output)}`);
+  return m[1];
+}
+
+// A throwaway server. `options`:
+//   demo (default true)        run `consentd demo`
+//   tenants: [{ slug, company, street, postalCode, city, email, privacyUrl, imprintUrl }]
+//   imports: [{ tenant, csv }] CSV text imported with `contacts import`
+export class TestServer {
+  constructor() {
+    this.dir = mkdtempSync(join(tmpdir(), 'consentd-it-'));
+    this.db = `sqlite:${join(this.dir, 'consentd.db')}`;
+    this.proc = null;
+    this.port = null;
+    this.baseUrl = null;
+    this.demoLinks = [];
+    this.log = '';
+  }
+
+  // Runs the CLI and returns stdout; throws (with stderr) on a non-zero exit.
+  cli(...args) {
+    try {
+      return execFileSync(BIN, ['--db', this.db, ...args], {
+        cwd: this.dir, env: cleanEnv(), encoding: 'utf8', timeout: 30_000,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    } catch (e) {
+      throw new Error(`consentd ${args.join(' ')} failed (status ${e.status}): ${e.stderr || e.message}`);
+    }
+  }
+
+  // Runs the CLI and returns { status, stdout, stderr } without throwing.
+  cliResult(...args) {
+    const r = spawnSync(BIN, ['--db', this.db, ...args], {
+      cwd: this.dir, env: cleanEnv(), encoding: 'utf8', timeout: 30_000,
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  addTenant(t) {
+    const args = ['tenant', 'add', '--slug', t.slug, '--company', t.company];
+    const flags = { street: '--street', postalCode: '--postal-code', city: '--city', email: '--email',
+                    phone: '--phone', privacyUrl: '--privacy-url', imprintUrl: '--imprint-url' };
+    for (const [key, flag] of Object.entries(flags)) if (t[key]) args.push(flag, t[key]);
+    return this.cli(...args);
+  }
+
+  // Imports CSV text into `tenant`; returns the CLI summary ("N inserted, ...").
+  importCsv(tenant, csv) {
+    const file = join(this.dir, `import-${tenant}-${Date.now()}-${Math.random().toString(36).slice(2)}.csv`);
+    writeFileSync(file, csv, 'utf8');
+    return this.cli('contacts', 'import', file, '--tenant', tenant);
+  }
+
+  // A fresh consent link token for contact `id` of `tenant`.
+  link(id, tenant) {
+    return parseToken(this.cli('contacts', 'link', String(id), '--tenant', tenant));
+  }
+
+  async setup({ demo = true, tenants = [], imports = [] } = {}) {
+    this.cli('migrate');
+    if (demo) this.demoLinks = parseDemoLinks(this.cli('demo'));
+    for (const t of tenants) this.addTenant(t);
+    this.importReports = imports.map(({ tenant, csv }) => this.importCsv(tenant, csv));
+    await this.start();
+    return this;
+  }
+
+  async start() {
+    const portFile = join(this.dir, 'port');
+    this.proc = spawn(BIN, ['--db', this.db, 'serve', '--listen', '127.0.0.1:0', '--port-file', portFile],
+                      { cwd: this.dir, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc.stdout.on('data', (d) => { this.log += d; });
+    this.proc.stderr.on('data', (d) => { this.log += d; });
+    let exited = null;
+    this.exitPromise = new Promise((resolve) => {
+      this.proc.on('exit', (code, signal) => { exited = { code, signal }; resolve(exited); });
+    });
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      if (exited) throw new Error(`consentd serve exited early (${JSON.stringify(exited)}): ${this.log}`);
+      if (existsSync(portFile)) {
+        const text = readFileSync(portFile, 'utf8');
+        if (/^\d+\n$/.test(text)) {
+          this.port = Number(text.trim());
+          break;
+        }
+      }
+      await delay(20);
+    }
+    if (!this.port) {
+      await this.stop();
+      throw new Error(`consentd serve wrote no port file within 15 s: ${this.log}`);
+    }
+    this.baseUrl = `http://127.0.0.1:${this.port}`;
+    const health = await fetch(`${this.baseUrl}/healthz`);
+    const body = await health.text();
+    if (health.status !== 200 || body.trim() !== 'ok') {
+      throw new Error(`/healthz answered ${health.status} ${body}`);
+    }
+  }
+
+  async stop() {
+    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) {
+      this.proc.kill('SIGTERM');
+      const timer = delay(10_000).then(() => 'timeout');
+      if ((await Promise.race([this.exitPromise, timer])) === 'timeout') {
+        this.proc.kill('SIGKILL');
+        await this.exitPromise;
+      }
+    }
+    this.proc = null;
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  url(path) {
+    return `${this.baseUrl}${path}`;
+  }
+
+  // GET a path; returns { status, headers, body, bytes }.
+  async get(path, { headers = {} } = {}) {
+    const res = await fetch(this.url(path), { redirect: 'manual', headers });
+    const bytes = Buffer.from(await res.arrayBuffer());
+    return { status: res.status, headers: res.headers, bytes, body: bytes.toString('utf8') };
+  }
+
+  // The consent page of `token`: { status, headers, body, csrf, state }.
+  async page(token, { lang, headers = {} } = {}) {
+    const res = await this.get(`/c/${token}${lang ? `?lang=${lang}` : ''}`, { headers });
+    return { ...res, csrf: csrfOf(res.body), state: stateOf(res.body) };
+  }
+
+  // POST a form. `fields` is an object, an array of [name, value] pairs, or a raw
+  // pre-encoded body string (to send bytes such as %FF%FE).
+  async post(path, fields = {}, { headers = {} } = {}) {
+    let body;
+    if (typeof fields === 'string') body = fields;
+    else body = new URLSearchParams(Array.isArray(fields) ? fields : Object.entries(fields)).toString();
+    const res = await fetch(this.url(path), {
+      method: 'POST', redirect: 'manual', body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    });
+    const bytes = Buffer.from(await res.arrayBuffer());
+    return { status: res.status, headers: res.headers, location: res.headers.get('location'),
+             bytes, body: bytes.toString('utf8') };
+  }
+
+  // Loads the page for its CSRF token, then posts `fields` (plus csrf and lang) to
+  // /c/{token}/{action}.
+  async act(token, action, fields = {}, { lang = 'de', headers = {} } = {}) {
+    const { csrf, status } = await this.page(token);
+    if (status !== 200 || !csrf) throw new Error(`consent page of ${token} answered ${status}`);
+    return this.post(`/c/${token}/${action}`, { csrf, lang, ...fields }, { headers });
+  }
+
+  // The Art. 15/20 export of `token`, parsed.
+  async export(token) {
+    const res = await this.get(`/c/${token}/export`);
+    if (res.status !== 200) throw new Error(`export of ${token} answered ${res.status}`);
+    return JSON.parse(res.body);
+  }
+
+  // Maps every contact to its id and tenant by asking `contacts link` for ids 1..maxId in
+  // each tenant; returns [{ id, tenant, token, email }], e-mail read from the page.
+  async discoverContacts(tenants, maxId) {
+    const found = [];
+    for (let id = 1; id <= maxId; ++id) {
+      for (const tenant of tenants) {
+        const r = this.cliResult('contacts', 'link', String(id), '--tenant', tenant);
+        if (r.status !== 0) continue;
+        const token = parseToken(r.stdout);
+        const page = await this.page(token);
+        found.push({ id, tenant, token, email: emailOf(page.body) });
+      }
+    }
+    return found;
+  }
+}
+
+export async function startServer(options) {
+  const server = new TestServer();
+  try {
+    return await server.setup(options);
+  } catch (e) {
+    await server.stop();
+    throw e;
+  }
+}
+
+export function decodeEntities(s) {
+  return s.replace(/&(#x[0-9a-f]+|#\d+|amp|lt|gt|quot|apos|#39);/gi, (all, e) => {
+    const named = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+    if (named[e.toLowerCase()]) return named[e.toLowerCase()];
+    if (e[1] === 'x' || e[1] === 'X') return String.fromCodePoint(parseInt(e.slice(2), 16));
+    return String.fromCodePoint(parseInt(e.slice(1), 10));
+  });
+}
+
+export function csrfOf(html) {
+  const m = html.match(/name="csrf" value="([^"]*)"/);
+  return m ? m[1] : null;
+}
+
+// data-state of the status section: none | granted | withdrawn | deletion_requested.
+export function stateOf(html) {
+  const m = html.match(/data-state="([^"]*)"/);
+  return m ? m[1] : null;
+}
+
+// The text of the status paragraph, whitespace collapsed.
+export function stateText(html) {
+  const m = html.match(/<p class="state"[^>]*>([\s\S]*?)<\/p>/);
+  return m ? decodeEntities(m[1]).replace(/\s+/g, ' ').trim() : null;
+}
+
+// The message of `<p class="error" id="{form}-{field}-error">`, or null.
+export function fieldError(html, formId, field) {
+  const id = `${formId}-${field}-error`;
+  const m = html.match(new RegExp(`<p class="error" id="${id.replace(/[-/\\^$*+?.()|[\]{}]/g, '\\$&')}">([^<]*)</p>`));
+  return m ? decodeEntities(m[1]) : null;
+}
+
+// All field error ids on the page.
+export function errorIds(html) {
+  return [...html.matchAll(/<p class="error" id="([^"]+)-error">/g)].map((m) => m[1]);
+}
+
+export function emailOf(html) {
+  const m = html.match(/<strong>E-Mail:<\/strong> ([^<\s]*)/);
+  return m ? decodeEntities(m[1]) : null;
+}
+
+// Search-profile ids listed on the page.
+export function profileIdsOf(html) {
+  return [...html.matchAll(/<details class="profile" id="profile-(\d+)"/g)].map((m) => Number(m[1]));
+}
+
+// Today's date in UTC as DD.MM.YYYY (the server formats dates in UTC).
+export function germanDate(d = new Date()) {
+  const p = (n) => String(n).padStart(2, '0');
+  return `${p(d.getUTCDate())}.${p(d.getUTCMonth() + 1)}.${d.getUTCFullYear()}`;
+}
+
+// `d` plus one calendar month (day clamped to the month's end), as DD.MM.YYYY in UTC.
+export function germanDatePlusOneMonth(d = new Date()) {
+  const y = d.getUTCFullYear(), m = d.getUTCMonth() + 1;
+  const ny = m === 12 ? y + 1 : y, nm = m === 12 ? 1 : m + 1;
+  const last = new Date(Date.UTC(ny, nm, 0)).getUTCDate();
+  return germanDate(new Date(Date.UTC(ny, nm - 1, Math.min(d.getUTCDate(), last))));
+}
+
+// True when `bytes` are valid UTF-8.
+export function isValidUtf8(bytes) {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// A minimal valid search profile form.
+export function profileFields(overrides = {}) {
+  return {
+    vermarktungsart: 'KAUF', nutzungsart: 'WOHNEN', objektart: 'haus', objekttyp: 'EINFAMILIENHAUS',
+    plz: '10557', ort: 'Berlin', radius_km: '25', preis_von: '', preis_bis: '350.000 €',
+    wohnflaeche_von: '100', wohnflaeche_bis: '', grundstuecksflaeche_von: '', grundstuecksflaeche_bis: '',
+    zimmer_von: '2,5', zimmer_bis: '', bemerkung: '', ...overrides,
+  };
+}
+
+// The fields a browser would submit with the form whose action is `action`, as an object:
+// inputs and textareas with their current values, selects with their selected option.
+// The action may carry a fragment (e.g. "#contact") that the browser scrolls to.
+export function formFields(html, action) {
+  let start = html.indexOf(`action="${action}"`);
+  if (start < 0) start = html.indexOf(`action="${action}#`);
+  if (start < 0) return null;
+  const chunk = html.slice(start, html.indexOf('</form>', start));
+  const fields = {};
+  for (const m of chunk.matchAll(/<input\b[^>]*\bname="([^"]*)"[^>]*\bvalue="([^"]*)"/g)) {
+    fields[decodeEntities(m[1])] = decodeEntities(m[2]);
+  }
+  for (const m of chunk.matchAll(/<select\b[^>]*\bname="([^"]*)"[^>]*>([\s\S]*?)<\/select>/g)) {
+    const selected = m[2].match(/<option value="([^"]*)" selected>/);
+    fields[m[1]] = selected ? decodeEntities(selected[1]) : '';
+  }
+  for (const m of chunk.matchAll(/<textarea\b[^>]*\bname="([^"]*)"[^>]*>([\s\S]*?)<\/textarea>/g)) {
+    fields[m[1]] = decodeEntities(m[2]);
+  }
+  return fields;
+}
+
+// The dates (DD.MM.YYYY, UTC) an act between `before` and now may carry.
+export function datesSince(before) {
+  return [...new Set([germanDate(before), germanDate(new Date())])];
+}
+
+export function sha256Hex(text) {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}

@@ -1,0 +1,203 @@
+// A link reaches exactly one contact of exactly one tenant (DESIGN.md §1.6, §6): another
+// tenant's data, controller and search profiles are out of reach, and so are another
+// contact's search profiles in the same tenant. Links printed by `consentd contacts link`
+// work and are bound to their tenant.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeEntities, formFields, profileFields, profileIdsOf, startServer } from './helpers.mjs';
+
+const OTHER = {
+  slug: 'other', company: 'Andere Makler GmbH', street: 'Hauptstraße 1', postalCode: '20095', city: 'Hamburg',
+  email: 'datenschutz@andere-makler.example', privacyUrl: 'https://andere-makler.example/datenschutz',
+  imprintUrl: 'https://andere-makler.example/impressum',
+};
+// The same e-mail address as a demo contact: a different person record in another tenant.
+const OTHER_CSV = 'Anrede;Vorname;Nachname;E-Mail;PLZ;Ort\n' +
+  'Herr;Otto;Anders;otto.anders@example.org;20095;Hamburg\n' +
+  'Frau;Erika;Mustermann;erika.mustermann@example.com;20095;Hamburg\n';
+
+let server;
+let contacts;  // [{ id, tenant, token, email }]
+const who = {};
+const profile = {};  // search profile ids by owner
+
+before(async () => {
+  server = await startServer({ tenants: [OTHER], imports: [{ tenant: 'other', csv: OTHER_CSV }] });
+  assert.match(server.importReports[0], /^2 inserted/);
+  contacts = await server.discoverContacts(['demo', 'other'], 8);
+  const find = (tenant, email) => contacts.find((c) => c.tenant === tenant && c.email === email);
+  who.erika = find('demo', 'erika.mustermann@example.com');
+  who.juergen = find('demo', 'juergen.mueller@example.com');
+  who.otto = find('other', 'otto.anders@example.org');
+  who.otherErika = find('other', 'erika.mustermann@example.com');
+  for (const [k, v] of Object.entries(who)) assert.ok(v, `${k} in ${JSON.stringify(contacts)}`);
+  for (const [name, c] of Object.entries(who)) {
+    const r = await server.act(c.token, 'search-profiles', profileFields({ bemerkung: `Profil von ${name}` }));
+    assert.equal(r.status, 303, name);
+    [profile[name]] = profileIdsOf((await server.page(c.token)).body);
+  }
+});
+
+after(async () => {
+  await server?.stop();
+});
+
+async function snapshot(tok) {
+  const doc = await server.export(tok);
+  delete doc.generated_at;
+  return doc;
+}
+
+async function snapshotAll() {
+  return Promise.all(Object.values(who).map((c) => snapshot(c.token)));
+}
+
+describe('links from `consentd contacts link`', () => {
+  test('every contact id belongs to exactly one tenant; a link for another tenant\'s id is refused', () => {
+    assert.equal(contacts.length, 6);
+    assert.equal(new Set(contacts.map((c) => c.id)).size, 6, 'no id issued in two tenants');
+    assert.equal(contacts.filter((c) => c.tenant === 'other').length, 2);
+    const r = server.cliResult('contacts', 'link', String(who.erika.id), '--tenant', 'other');
+    assert.notEqual(r.status, 0);
+    assert.doesNotMatch(r.stdout, /\/c\//);
+    const s = server.cliResult('contacts', 'link', String(who.otto.id), '--tenant', 'demo');
+    assert.notEqual(s.status, 0);
+    assert.doesNotMatch(s.stdout, /\/c\//);
+  });
+
+  test('a printed link opens that contact\'s page, with the configured base URL', async () => {
+    const out = server.cli('--base-url', 'https://einwilligung.example', 'contacts', 'link', String(who.otto.id), '--tenant', 'other');
+    const m = out.trim().match(/^https:\/\/einwilligung\.example\/c\/([A-Za-z0-9_-]{43})$/);
+    assert.ok(m, out);
+    const p = await server.page(m[1]);
+    assert.equal(p.status, 200);
+    assert.ok(p.body.includes('otto.anders@example.org'));
+    assert.ok(p.body.includes('Sehr geehrter Herr Anders,'));
+  });
+
+  test('a new link leaves the older one valid; each act records the link it came through', async () => {
+    const first = who.juergen.token;
+    const second = server.link(who.juergen.id, 'demo');
+    assert.notEqual(second, first);
+    for (const tok of [first, second]) assert.ok((await server.page(tok)).body.includes('juergen.mueller@example.com'));
+    assert.equal((await server.act(first, 'consent')).status, 303);
+    assert.equal((await server.act(second, 'withdraw')).status, 303);
+    const doc = await server.export(second);
+    const [consent, withdraw] = doc.activities.slice(-2);
+    assert.equal(consent.type, 'Einwilligung');
+    assert.equal(withdraw.type, 'Widerruf');
+    assert.notEqual(consent.payload.link_token_id, withdraw.payload.link_token_id);
+    // The CSRF token of one link is not valid for another link, even of the same contact.
+    const csrfFirst = (await server.page(first)).csrf;
+    const r = await server.post(`/c/${second}/consent`, { csrf: csrfFirst, lang: 'de' });
+    assert.equal(r.status, 403);
+  });
+});
+
+describe('tenants are strictly apart', () => {
+  test('each page shows its own controller and consent wording, never the other\'s', async () => {
+    const other = decodeEntities((await server.page(who.otherErika.token)).body);
+    assert.ok(other.includes('Andere Makler GmbH, Hauptstraße 1, 20095 Hamburg'));
+    assert.ok(other.includes('href="https://andere-makler.example/datenschutz"'));
+    assert.ok(other.includes('Ich willige ein, dass Andere Makler GmbH mich'));
+    assert.ok(!other.includes('Musterimmobilien'));
+    assert.ok(other.includes(`Profil von otherErika`));
+    assert.ok(!other.includes('Profil von erika'));
+    const demo = decodeEntities((await server.page(who.erika.token)).body);
+    assert.ok(demo.includes('Musterimmobilien GmbH & Co. KG'));
+    assert.ok(!demo.includes('Andere Makler'));
+    const exp = await server.export(who.otherErika.token);
+    assert.equal(exp.controller.company, 'Andere Makler GmbH');
+    assert.equal(exp.contact.ort, 'Hamburg');
+    assert.deepEqual(exp.search_profiles.map((p) => p.id), [profile.otherErika]);
+  });
+
+  test('the same e-mail address in two tenants is two separate people', async () => {
+    const demoBefore = await snapshot(who.erika.token);
+    assert.equal((await server.act(who.otherErika.token, 'consent')).status, 303);
+    assert.equal((await server.page(who.otherErika.token)).state, 'granted');
+    assert.deepEqual(await snapshot(who.erika.token), demoBefore);
+    assert.equal((await server.page(who.erika.token)).state, 'none');
+    const p = await server.page(who.erika.token);
+    const r = await server.post(`/c/${who.erika.token}/contact`, { ...formFields(p.body, `/c/${who.erika.token}/contact`), ort: 'Potsdam', plz: '14467' });
+    assert.equal(r.status, 303);
+    assert.equal((await server.export(who.otherErika.token)).contact.ort, 'Hamburg');
+  });
+
+  test('another tenant\'s search profile can be neither changed nor deleted (404)', async () => {
+    const before = await snapshotAll();
+    for (const [tok, id] of [[who.otto.token, profile.erika], [who.erika.token, profile.otto],
+                             [who.otherErika.token, profile.erika], [who.erika.token, profile.otherErika]]) {
+      const csrf = (await server.page(tok)).csrf;
+      const upd = await server.post(`/c/${tok}/search-profiles/${id}`, { csrf, lang: 'de', ...profileFields({ bemerkung: 'übernommen' }) });
+      assert.equal(upd.status, 404, `update ${id}`);
+      const del = await server.post(`/c/${tok}/search-profiles/${id}/delete`, { csrf, lang: 'de' });
+      assert.equal(del.status, 404, `delete ${id}`);
+      assert.ok(!profileIdsOf((await server.page(tok)).body).includes(id));
+    }
+    assert.deepEqual(await snapshotAll(), before, 'nothing changed, no activity written');
+  });
+});
+
+describe('within one tenant a link reaches one contact only', () => {
+  test('contact X cannot update or delete contact Y\'s search profile (404), Y\'s profile unchanged', async () => {
+    const before = await snapshotAll();
+    const x = who.juergen.token, y = profile.erika;
+    const csrf = (await server.page(x)).csrf;
+    const upd = await server.post(`/c/${x}/search-profiles/${y}`, { csrf, lang: 'de', ...profileFields({ preis_bis: '1' }) });
+    assert.equal(upd.status, 404);
+    assert.ok(upd.body.includes('Dieser Link ist nicht (mehr) gültig'), 'the neutral page');
+    const del = await server.post(`/c/${x}/search-profiles/${y}/delete`, { csrf, lang: 'de' });
+    assert.equal(del.status, 404);
+    assert.deepEqual(await snapshotAll(), before);
+    const erika = await server.export(who.erika.token);
+    assert.deepEqual(erika.search_profiles.map((p) => [p.id, p.bemerkung, p.preis_bis]),
+                     [[y, 'Profil von erika', 350000]]);
+  });
+
+  test('another contact\'s profile id with invalid form data is a 404 too, not a 422', async () => {
+    const before = await snapshotAll();
+    const x = who.juergen.token;
+    const csrf = (await server.page(x)).csrf;
+    const r = await server.post(`/c/${x}/search-profiles/${profile.erika}`,
+                                { csrf, lang: 'de', ...profileFields({ preis_von: 'abc' }) });
+    assert.equal(r.status, 404);
+    assert.deepEqual(await snapshotAll(), before);
+  });
+
+  test('ids that do not exist or are not numbers are 404s', async () => {
+    const before = await snapshotAll();
+    const x = who.juergen.token;
+    const csrf = (await server.page(x)).csrf;
+    for (const id of ['999999', '0', '-1', 'abc', `${profile.erika}abc`, '99999999999999999999', `${profile.erika}.0`]) {
+      const upd = await server.post(`/c/${x}/search-profiles/${id}`, { csrf, lang: 'de', ...profileFields() });
+      assert.equal(upd.status, 404, `update ${id}`);
+      const del = await server.post(`/c/${x}/search-profiles/${id}/delete`, { csrf, lang: 'de' });
+      assert.equal(del.status, 404, `delete ${id}`);
+    }
+    assert.deepEqual(await snapshotAll(), before);
+  });
+
+  test('the owner can still change and delete the very same profile ids', async () => {
+    const tok = who.erika.token, id = profile.erika;
+    const p = await server.page(tok);
+    const upd = await server.post(`/c/${tok}/search-profiles/${id}`, { ...formFields(p.body, `/c/${tok}/search-profiles/${id}`), preis_bis: '420.000' });
+    assert.equal(upd.status, 303);
+    assert.equal((await server.export(tok)).search_profiles[0].preis_bis, 420000);
+    const del = await server.act(tok, `search-profiles/${id}/delete`);
+    assert.equal(del.status, 303);
+    assert.deepEqual((await server.export(tok)).search_profiles, []);
+  });
+});
+
+describe('evidence per tenant', () => {
+  test('`consentd evidence verify` counts each tenant\'s own activities', async () => {
+    const counts = { demo: 0, other: 0 };
+    for (const c of contacts) counts[c.tenant] += (await server.export(c.token)).activities.length;
+    assert.ok(counts.other > 0);
+    const r = server.cliResult('evidence', 'verify');
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, new RegExp(`^tenant demo: ${counts.demo} activities verified$`, 'm'));
+    assert.match(r.stdout, new RegExp(`^tenant other: ${counts.other} activities verified$`, 'm'));
+  });
+});
