@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "app/evidence.h"
+#include "app/mail_templates.h"
 
 namespace consentd::app {
 
@@ -71,6 +72,10 @@ core::FieldErrors ValidateTenant(const core::Tenant& t) {
   core::CheckText("company", c.company, 200, errors);
   core::CheckText("street", c.street, 150, errors);
   core::CheckText("city", c.city, 100, errors);
+  if (!t.sender_email.empty() && !core::IsValidEmail(t.sender_email)) {
+    errors.push_back({"sender_email", "Bitte eine gültige Absenderadresse angeben.", "Please give a valid sender address."});
+  }
+  core::CheckText("sender_name", t.sender_name, 200, errors);
   if (!c.email.empty() && !core::IsValidEmail(c.email)) {
     errors.push_back({"email", "Bitte eine gültige E-Mail-Adresse angeben.", "Please give a valid e-mail address."});
   }
@@ -86,7 +91,7 @@ core::FieldErrors ValidateTenant(const core::Tenant& t) {
 }
 
 Result<core::TenantId> CreateTenant(core::Store& store, const core::Crypto& crypto,
-                                    const core::Tenant& tenant) {
+                                    const core::Tenant& tenant, core::Time now) {
   auto errors = ValidateTenant(tenant);
   if (!errors.empty()) return core::InvalidArgument(errors.front().field + ": " + errors.front().message_en);
   core::TenantId id = 0;
@@ -102,6 +107,7 @@ Result<core::TenantId> CreateTenant(core::Store& store, const core::Crypto& cryp
                       core::Role::kSystem, "", true};
     auto user = tx.InsertUser(system);
     if (!user) return user.error();
+    for (const auto& tmpl : DefaultTemplates(id, now)) CONSENTD_RETURN_IF_ERROR(tx.SaveTemplate(tmpl));
     return SeedPurpose(tx, crypto, stored);
   });
   if (!status) return status.error();
@@ -207,10 +213,13 @@ core::Tenant DemoTenant() {
                   "datenschutz@musterimmobilien.example", "+49 30 9876543",
                   "https://musterimmobilien.example/datenschutz",
                   "https://musterimmobilien.example/impressum"};
+  t.sender_email = "info@musterimmobilien.example";
+  t.signature = "Ihr Team der Musterimmobilien GmbH & Co. KG";
   return t;
 }
 
-Result<core::TenantId> FindOrCreateDemoTenant(core::Store& store, const core::Crypto& crypto) {
+Result<core::TenantId> FindOrCreateDemoTenant(core::Store& store, const core::Crypto& crypto,
+                                              core::Time now) {
   core::TenantId id = 0;
   auto status = store.Read([&](core::ReadTx& tx) -> Status {
     auto t = tx.FindTenantBySlug("demo");
@@ -219,7 +228,7 @@ Result<core::TenantId> FindOrCreateDemoTenant(core::Store& store, const core::Cr
   });
   if (!status) return status.error();
   if (id != 0) return id;
-  return CreateTenant(store, crypto, DemoTenant());
+  return CreateTenant(store, crypto, DemoTenant(), now);
 }
 
 Result<core::ContactId> FindOrCreateContact(core::Store& store, const core::Clock& clock,
@@ -243,7 +252,7 @@ Result<core::ContactId> FindOrCreateContact(core::Store& store, const core::Cloc
 
 Result<DemoResult> CreateDemo(core::Store& store, const core::Clock& clock,
                               const core::Crypto& crypto, const core::PhoneNormalizer& phones) {
-  auto tenant = FindOrCreateDemoTenant(store, crypto);
+  auto tenant = FindOrCreateDemoTenant(store, crypto, clock.Now());
   if (!tenant) return tenant.error();
   DemoResult result;
   result.tenant = *tenant;

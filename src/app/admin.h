@@ -14,10 +14,11 @@ namespace consentd::app {
 // Validates the controller identity and slug; the messages name the field.
 core::FieldErrors ValidateTenant(const core::Tenant& tenant);
 
-// Creates a tenant with its system user ("portal") and the default purpose
-// "Akquisition und Vermittlung von Immobilien" with its consent texts (de, en, version 1).
+// Creates a tenant with its system user ("portal"), the default purpose "Akquisition und
+// Vermittlung von Immobilien" with its consent texts (de, en, version 1) and the mail
+// template "Kontakt- und Gesuchsdaten".
 core::Result<core::TenantId> CreateTenant(core::Store& store, const core::Crypto& crypto,
-                                          const core::Tenant& tenant);
+                                          const core::Tenant& tenant, core::Time now);
 
 // Creates a user who can log in. `password` is hashed with Argon2id; at least 12 characters.
 core::Result<core::UserId> CreateUser(core::Store& store, const core::Crypto& crypto,

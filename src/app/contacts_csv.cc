@@ -3,6 +3,8 @@
 #include <csv.h>
 
 #include <algorithm>
+#include <deque>
+#include <future>
 #include <array>
 #include <charconv>
 #include <chrono>
@@ -742,31 +744,62 @@ class RowImporter {
         tenant_(tenant),
         columns_(std::move(columns)) {}
 
-  // Fails only for a storage error that is not the row's own fault.
-  Status Import(const CsvRecord& record, ImportReport& report) {
+  // Imports every data row (records[1..]). Rows are queued as units of work in windows, so
+  // many are committed together, and they still run in file order. Fails only for a
+  // storage error that is not a row's own fault.
+  Status ImportAll(const std::vector<CsvRecord>& records, ImportReport& report) {
+    constexpr std::size_t kWindow = 256;
+    std::deque<Pending> window;
+    for (std::size_t i = 1; i < records.size(); ++i) {
+      Queue(records[i], report, window);
+      if (window.size() >= kWindow) CONSENTD_RETURN_IF_ERROR(Drain(window, report));
+    }
+    return Drain(window, report);
+  }
+
+ private:
+  // A row on its way through the store. Lives in a deque: the queued unit refers to it.
+  struct Pending {
+    int line;
+    RowInput row;
+    RowContext ctx;
+    RowOutcome outcome;
+    std::future<Status> done;
+  };
+
+  void Queue(const CsvRecord& record, ImportReport& report, std::deque<Pending>& window) {
     const core::Time now = clock_.Now();
-    const RowInput row = ReadRow(columns_, record, now);
+    RowInput row = ReadRow(columns_, record, now);
     if (!row.errors.empty()) {
       AddRowErrors(report, record.line, row.errors);
       // Also the field errors, so that one round of corrections fixes the row.
       AddRowErrors(report, record.line,
                    core::ApplyContactForm(row.form, core::ContactData{}, phones_).errors);
-      return {};
+      return;
     }
-    const RowContext ctx{tenant_, crypto_, phones_, now, record.line};
-    RowOutcome outcome;
-    const Status status =
-        store_.Write([&](core::WriteTx& tx) { return ApplyRow(tx, ctx, row, outcome); });
-    if (!outcome.errors.empty()) {
-      AddRowErrors(report, record.line, outcome.errors);
-      return {};
-    }
-    if (!status) return OnStoreError(status.error(), record.line, report);
-    Tally(outcome.result, report);
-    return {};
+    window.push_back(Pending{record.line, std::move(row),
+                             RowContext{tenant_, crypto_, phones_, now, record.line}, {}, {}});
+    Pending& p = window.back();
+    p.done = store_.WriteAsync([&p](core::WriteTx& tx) { return ApplyRow(tx, p.ctx, p.row, p.outcome); });
   }
 
- private:
+  Status Drain(std::deque<Pending>& window, ImportReport& report) {
+    Status first_failure;
+    for (Pending& p : window) {
+      const Status status = p.done.get();
+      if (!p.outcome.errors.empty()) {
+        AddRowErrors(report, p.line, p.outcome.errors);
+      } else if (!status) {
+        Status handled = OnStoreError(status.error(), p.line, report);
+        if (!handled && first_failure) first_failure = handled;
+      } else {
+        Tally(p.outcome.result, report);
+      }
+    }
+    window.clear();
+    return first_failure;
+  }
+
   static Status OnStoreError(const core::Error& error, int line, ImportReport& report) {
     if (error.code == core::ErrorCode::kConflict) {
       report.errors.push_back({line, "email",
@@ -1019,9 +1052,7 @@ Result<ImportReport> ImportContactsCsv(core::Store& store, const core::Clock& cl
   ImportReport report;
   report.errors = std::move(table->errors);
   RowImporter importer(store, clock, crypto, phones, tenant, std::move(*columns));
-  for (std::size_t i = 1; i < table->records.size(); ++i) {
-    CONSENTD_RETURN_IF_ERROR(importer.Import(table->records[i], report));
-  }
+  CONSENTD_RETURN_IF_ERROR(importer.ImportAll(table->records, report));
   std::stable_sort(report.errors.begin(), report.errors.end(),
                    [](const CsvRowError& a, const CsvRowError& b) { return a.line < b.line; });
   return report;

@@ -248,7 +248,7 @@ class ContactsCsvStoreTest : public ::testing::Test {
     core::Tenant t;
     t.slug = slug;
     t.controller.company = "Makler " + slug + " GmbH";
-    auto id = CreateTenant(*store_, crypto_, t);
+    auto id = CreateTenant(*store_, crypto_, t, clock_.Now());
     EXPECT_TRUE(id) << id.error().message;
     return id ? *id : 0;
   }

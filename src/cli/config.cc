@@ -11,6 +11,29 @@ core::Error Bad(const std::string& key, const std::string& what) {
   return core::InvalidArgument("configuration " + key + ": " + what);
 }
 
+core::Status ReadInt(const toml::table& table, const char* key, int min, int max, int& out) {
+  auto v = table["mail"][key].value<int64_t>();
+  if (!v) return {};
+  if (*v < min || *v > max) {
+    return Bad(std::string("mail.") + key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+  }
+  out = static_cast<int>(*v);
+  return {};
+}
+
+core::Status ApplyMail(Config& config, const toml::table& table) {
+  if (auto v = table["mail"]["smtp_url"].value<std::string>()) config.smtp_url = *v;
+  if (auto v = table["mail"]["smtp_username"].value<std::string>()) config.smtp_username = *v;
+  if (auto v = table["mail"]["smtp_password"].value<std::string>()) config.smtp_password = *v;
+  if (auto v = table["mail"]["outbox_dir"].value<std::string>()) config.outbox_dir = *v;
+  CONSENTD_RETURN_IF_ERROR(ReadInt(table, "delivery_threads", 1, 64, config.delivery_threads));
+  CONSENTD_RETURN_IF_ERROR(ReadInt(table, "smtp_timeout_seconds", 1, 600, config.smtp_timeout_seconds));
+  CONSENTD_RETURN_IF_ERROR(ReadInt(table, "retry_base_seconds", 1, 86400, config.retry_base_seconds));
+  CONSENTD_RETURN_IF_ERROR(ReadInt(table, "retry_max_age_seconds", 1, 30 * 86400, config.retry_max_age_seconds));
+  CONSENTD_RETURN_IF_ERROR(ReadInt(table, "lease_seconds", 1, 86400, config.lease_seconds));
+  return {};
+}
+
 core::Status ApplyTable(Config& config, const toml::table& table) {
   if (auto db = table["database"]["url"].value<std::string>()) config.db = *db;
   if (auto listen = table["http"]["listen"].value<std::string>()) {
@@ -21,6 +44,7 @@ core::Status ApplyTable(Config& config, const toml::table& table) {
     if (*batch < 1 || *batch > 10000) return Bad("database.sqlite_max_batch", "must be between 1 and 10000");
     config.sqlite_max_batch = static_cast<int>(*batch);
   }
+  CONSENTD_RETURN_IF_ERROR(ApplyMail(config, table));
   if (auto threads = table["http"]["threads"].value<int64_t>()) {
     if (*threads < 1 || *threads > 256) return Bad("http.threads", "must be between 1 and 256");
     config.http_threads = static_cast<unsigned>(*threads);
@@ -34,6 +58,10 @@ core::Status ApplyEnvironment(Config& config) {
     CONSENTD_RETURN_IF_ERROR(SetListen(config, listen));
   }
   if (const char* base = std::getenv("CONSENTD_BASE_URL")) config.base_url = base;
+  if (const char* v = std::getenv("CONSENTD_SMTP_URL")) config.smtp_url = v;
+  if (const char* v = std::getenv("CONSENTD_SMTP_USERNAME")) config.smtp_username = v;
+  if (const char* v = std::getenv("CONSENTD_SMTP_PASSWORD")) config.smtp_password = v;
+  if (const char* v = std::getenv("CONSENTD_OUTBOX_DIR")) config.outbox_dir = v;
   return {};
 }
 
@@ -48,6 +76,10 @@ core::Status CheckConfig(const Config& config) {
   }
   auto path = SqlitePath(config.db);
   if (!path) return path.error();
+  bool smtp = config.smtp_url.rfind("smtp://", 0) == 0 || config.smtp_url.rfind("smtps://", 0) == 0;
+  if (!config.smtp_url.empty() && !smtp) {
+    return Bad("mail.smtp_url", "must start with smtp:// or smtps://");
+  }
   return {};
 }
 

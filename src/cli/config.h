@@ -17,6 +17,17 @@ struct Config {
   std::string base_url = "http://127.0.0.1:8080";  // [http] base_url / CONSENTD_BASE_URL
   unsigned http_threads = 16;                      // [http] threads
   int sqlite_max_batch = 256;  // [database] sqlite_max_batch: units per group commit; 1 = off
+
+  // [mail] Default transport for tenants without their own SMTP account.
+  std::string smtp_url;       // smtp_url / CONSENTD_SMTP_URL; empty: file outbox
+  std::string smtp_username;  // smtp_username / CONSENTD_SMTP_USERNAME
+  std::string smtp_password;  // smtp_password / CONSENTD_SMTP_PASSWORD
+  std::string outbox_dir = "var/outbox";  // outbox_dir / CONSENTD_OUTBOX_DIR
+  int delivery_threads = 4;               // delivery_threads: parallel SMTP connections
+  int smtp_timeout_seconds = 30;          // smtp_timeout_seconds
+  int retry_base_seconds = 60;            // retry_base_seconds: first retry after 4xx
+  int retry_max_age_seconds = 72 * 3600;  // retry_max_age_seconds: then the message fails
+  int lease_seconds = 300;                // lease_seconds: a crashed sender's messages return
 };
 
 // Reads `path` (if given) and the environment over the defaults. Every value is checked;

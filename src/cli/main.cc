@@ -13,7 +13,10 @@
 
 #include "app/admin.h"
 #include "app/contacts_csv.h"
+#include "app/delivery.h"
 #include "app/evidence.h"
+#include "app/mail_templates.h"
+#include "app/mailing.h"
 #include "app/portal.h"
 #include "core/validation.h"
 #include "cli/config.h"
@@ -21,6 +24,7 @@
 #include "http/pages.h"
 #include "http/portal_handlers.h"
 #include "http/server.h"
+#include "mail/sender.h"
 #include "storage/sqlite/sqlite_store.h"
 #include "text/phone_number.h"
 
@@ -71,6 +75,7 @@ std::unique_ptr<Runtime> OpenRuntime(const Config& config) {
   options.max_batch = config.sqlite_max_batch;
   rt->store = OrFail(storage::OpenSqliteStore(path, options));
   OrFail(rt->store->Migrate());
+  OrFail(app::EnsureDefaultTemplates(*rt->store, rt->clock.Now()));
   return rt;
 }
 
@@ -119,6 +124,25 @@ http::Handler MakeRouter(const http::PortalHandlers& portal) {
   };
 }
 
+mail::DefaultTransport DefaultTransportOf(const Config& config) {
+  return {config.smtp_url, config.smtp_username, config.smtp_password, config.outbox_dir,
+          config.smtp_timeout_seconds};
+}
+
+app::DeliveryOptions DeliveryOptionsOf(const Config& config) {
+  app::DeliveryOptions options;
+  options.threads = config.delivery_threads;
+  options.lease = std::chrono::seconds(config.lease_seconds);
+  options.retry.base = std::chrono::seconds(config.retry_base_seconds);
+  options.retry.max_age = std::chrono::seconds(config.retry_max_age_seconds);
+  return options;
+}
+
+std::string MailDestination(const Config& config) {
+  if (config.smtp_url.empty()) return "the file outbox " + config.outbox_dir + "/ (one .eml per mail)";
+  return config.smtp_url;
+}
+
 sigset_t BlockStopSignals() {
   sigset_t set;
   sigemptyset(&set);
@@ -149,14 +173,25 @@ void Serve(const Config& config, const std::string& port_file) {
   options.port = config.listen_port;
   options.threads = config.http_threads;
   http::Server server(options, MakeRouter(handlers));
+  mail::SenderFactory senders(DefaultTransportOf(config));
+  app::DeliveryWorker worker(*rt->store, rt->clock, rt->crypto, senders, DeliveryOptionsOf(config));
+  std::thread resume([&] {
+    auto status = app::ResumePreparingMailings(*rt->store, rt->clock, rt->crypto, {config.base_url});
+    if (!status) std::fprintf(stderr, "consentd: resuming mailings: %s\n", status.error().message.c_str());
+    worker.Wake();
+  });
+  worker.Start();
   std::uint16_t port = OrFail(server.Start());
   if (!port_file.empty()) std::ofstream(port_file) << port << "\n";
-  std::printf("consentd listening on http://%s:%u\n", config.listen_address.c_str(), port);
+  std::printf("consentd listening on http://%s:%u; mail goes to %s\n", config.listen_address.c_str(),
+              port, MailDestination(config).c_str());
   std::fflush(stdout);
   int signal = 0;
   sigwait(&stop_signals, &signal);
   std::printf("consentd stopping\n");
   server.Stop();
+  resume.join();
+  worker.Stop();
 }
 
 void PrintDemo(Runtime& rt) {
@@ -169,6 +204,7 @@ void PrintDemo(Runtime& rt) {
     std::printf("Admin login: %s (password as printed when the demo was first created)\n",
                 demo.admin_email.c_str());
   }
+  std::printf("Mail (serial e-mails, new links) goes to %s\n", MailDestination(rt.config).c_str());
   std::printf("Personal consent pages:\n");
   for (const auto& link : demo.links) {
     std::string name = link.name;
@@ -185,6 +221,78 @@ std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) Fail("cannot read " + path);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::vector<core::ContactId> ParseIds(const std::string& list) {
+  std::vector<core::ContactId> ids;
+  std::stringstream in(list);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    item = core::Trim(item);
+    if (item.empty()) continue;
+    if (item.find_first_not_of("0123456789") != std::string::npos || item.size() > 18) {
+      Fail("--contacts: '" + item + "' is not a contact id");
+    }
+    ids.push_back(std::stoll(item));
+  }
+  return ids;
+}
+
+void PrintCounts(const app::MailingSummary& s) {
+  using S = core::MessageState;
+  std::printf("mailing %lld (%s): %lld recipients — %lld queued, %lld sending, %lld sent, "
+              "%lld deferred, %lld failed, %lld skipped%s\n",
+              static_cast<long long>(s.mailing.id), std::string(core::MailingStateKey(s.mailing.state)).c_str(),
+              static_cast<long long>(s.Total()),
+              static_cast<long long>(s.Count(S::kQueued) + s.Count(S::kPending)),
+              static_cast<long long>(s.Count(S::kSending)), static_cast<long long>(s.Count(S::kSent)),
+              static_cast<long long>(s.Count(S::kDeferred)), static_cast<long long>(s.Count(S::kFailed)),
+              static_cast<long long>(s.Count(S::kSkipped)), s.Finished() ? " — done" : "");
+}
+
+// Lists skipped recipients with their reason (and, with `all`, every recipient).
+void PrintRecipients(Runtime& rt, core::TenantId tenant, core::MailingId id, bool all) {
+  std::int64_t after = 0;
+  for (;;) {
+    std::vector<core::Message> page;
+    OrFail(rt.store->Read([&](core::ReadTx& tx) -> core::Status {
+      auto list = tx.ListMessages(tenant, id, all ? std::nullopt : std::optional(core::MessageState::kSkipped), after, 500);
+      if (!list) return list.error();
+      page = std::move(*list);
+      return {};
+    }));
+    for (const auto& m : page) {
+      std::printf("  contact %lld: %s%s%s%s\n", static_cast<long long>(m.contact_id),
+                  std::string(core::MessageStateKey(m.state)).c_str(), m.skip_reason.empty() ? "" : " — ",
+                  m.skip_reason.empty() ? "" : std::string(core::SkipReasonGerman(core::ParseSkipReason(m.skip_reason).value_or(core::SkipReason::kNone))).c_str(),
+                  m.smtp_reply.empty() ? "" : (" — " + m.smtp_reply).c_str());
+      after = m.id;
+    }
+    if (page.size() < 500) return;
+  }
+}
+
+int SendMailing(Runtime& rt, const app::MailingRequest& request) {
+  auto id = OrFail(app::CreateMailing(*rt.store, rt.clock, request));
+  std::printf("mailing %lld created; preparing personal messages ...\n", static_cast<long long>(id));
+  OrFail(app::PrepareMailing(*rt.store, rt.clock, rt.crypto, {rt.config.base_url}, request.tenant, id,
+                             [](const app::MailingProgress& p) {
+                               std::printf("  %lld of %lld prepared\n", static_cast<long long>(p.prepared),
+                                           static_cast<long long>(p.selected));
+                               std::fflush(stdout);
+                             }));
+  auto summary = OrFail(app::SummarizeMailing(*rt.store, request.tenant, id));
+  PrintCounts(summary);
+  PrintRecipients(rt, request.tenant, id, false);
+  std::printf("`consentd serve` delivers the queued messages to %s\n", MailDestination(rt.config).c_str());
+  return 0;
+}
+
+int PrintMailingStatus(Runtime& rt, core::TenantId tenant, core::MailingId id, bool all) {
+  auto summary = OrFail(app::SummarizeMailing(*rt.store, tenant, id));
+  PrintCounts(summary);
+  PrintRecipients(rt, tenant, id, all);
+  return 0;
 }
 
 }  // namespace
@@ -226,6 +334,11 @@ int Main(int argc, char** argv) {
   tenant_add->add_option("--phone", ctl.phone, "phone");
   tenant_add->add_option("--privacy-url", ctl.privacy_url, "privacy notice URL");
   tenant_add->add_option("--imprint-url", ctl.imprint_url, "imprint URL");
+  tenant_add->add_option("--sender-email", new_tenant.sender_email, "From: address of mails (default --email)");
+  tenant_add->add_option("--sender-name", new_tenant.sender_name, "From: name of mails (default --company)");
+  tenant_add->add_option("--signature", new_tenant.signature, "signature used by mail templates");
+  tenant_add->add_option("--smtp-url", new_tenant.smtp.url, "own SMTP server: smtp://host:587 or smtps://host:465");
+  tenant_add->add_option("--smtp-username", new_tenant.smtp.username, "SMTP login");
 
   auto* user = cli.add_subcommand("user", "manage users");
   user->require_subcommand(1);
@@ -248,6 +361,31 @@ int Main(int argc, char** argv) {
   core::ContactId contact_id = 0;
   link->add_option("id", contact_id, "contact id")->required();
   link->add_option("--tenant", tenant_slug, "tenant slug")->required();
+
+  auto* mailing = cli.add_subcommand("mailing", "serial e-mail");
+  mailing->require_subcommand(1);
+  auto* mailing_send = mailing->add_subcommand("send", "create a serial e-mail and queue it");
+  app::MailingRequest request;
+  std::string contact_list;
+  bool all_contacts = false;
+  mailing_send->add_option("--tenant", tenant_slug, "tenant slug")->required();
+  mailing_send->add_option("--template", request.template_key, "template key (default kontakt-und-gesuchsdaten)");
+  mailing_send->add_option("--language", request.language, "template language: de or en")->check(CLI::IsMember({"de", "en"}));
+  mailing_send->add_option("--subject", request.subject, "subject (required; there is no default)")->required();
+  auto* all_flag = mailing_send->add_flag("--all", all_contacts, "every contact");
+  auto* ids_flag = mailing_send->add_option("--contacts", contact_list, "comma-separated contact ids");
+  auto* filter_flag = mailing_send->add_option("--filter", request.filter, "consent state: none, granted, withdrawn, deletion_requested")
+      ->check(CLI::IsMember({"none", "granted", "withdrawn", "deletion_requested"}));
+  all_flag->excludes(ids_flag)->excludes(filter_flag);
+  ids_flag->excludes(filter_flag);
+  mailing_send->add_option("--confirm-lawful", request.lawful_confirmation,
+                           "confirm (with a reason) that mailing contacts without legal basis is lawful");
+  auto* mailing_status = mailing->add_subcommand("status", "show a mailing's progress");
+  core::MailingId mailing_id = 0;
+  bool show_recipients = false;
+  mailing_status->add_option("id", mailing_id, "mailing id")->required();
+  mailing_status->add_option("--tenant", tenant_slug, "tenant slug")->required();
+  mailing_status->add_flag("--recipients", show_recipients, "list every recipient with its state");
 
   auto* evidence = cli.add_subcommand("evidence", "evidence chain");
   evidence->require_subcommand(1);
@@ -278,7 +416,7 @@ int Main(int argc, char** argv) {
       PrintFieldErrors(errors);
       Fail("tenant not added");
     }
-    auto id = OrFail(app::CreateTenant(*rt->store, rt->crypto, new_tenant));
+    auto id = OrFail(app::CreateTenant(*rt->store, rt->crypto, new_tenant, rt->clock.Now()));
     std::printf("tenant %s added (id %lld)\n", new_tenant.slug.c_str(), static_cast<long long>(id));
   } else if (user_add->parsed()) {
     const char* password = std::getenv("CONSENTD_PASSWORD");
@@ -303,6 +441,16 @@ int Main(int argc, char** argv) {
     auto token = OrFail(app::IssueLink(*rt->store, rt->clock, rt->crypto, TenantBySlug(*rt, tenant_slug),
                                        contact_id));
     std::printf("%s\n", ConsentUrl(config, token).c_str());
+  } else if (mailing_send->parsed()) {
+    if (!all_contacts && contact_list.empty() && request.filter.empty()) {
+      Fail("choose the recipients: --all, --contacts IDS or --filter STATE");
+    }
+    if (all_contacts) request.filter = "all";
+    request.contacts = ParseIds(contact_list);
+    request.tenant = TenantBySlug(*rt, tenant_slug);
+    return SendMailing(*rt, request);
+  } else if (mailing_status->parsed()) {
+    return PrintMailingStatus(*rt, TenantBySlug(*rt, tenant_slug), mailing_id, show_recipients);
   } else if (evidence->parsed()) {
     auto reports = OrFail(app::VerifyChains(*rt->store, rt->crypto));
     bool ok = true;

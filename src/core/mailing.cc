@@ -60,6 +60,7 @@ std::string_view MessageKindKey(MessageKind k) { return KeyOf(kKinds, k); }
 std::optional<MessageKind> ParseMessageKind(std::string_view k) { return ParseKey(kKinds, k); }
 std::string_view SkipReasonKey(SkipReason r) { return KeyOf(kSkipKeys, r); }
 std::string_view SkipReasonGerman(SkipReason r) { return KeyOf(kSkipGerman, r); }
+std::optional<SkipReason> ParseSkipReason(std::string_view k) { return ParseKey(kSkipKeys, k); }
 
 SkipReason EligibilityOf(const RecipientFacts& facts, bool lawful_confirmed) {
   if (facts.contact->data.email.empty()) return SkipReason::kNoEmail;

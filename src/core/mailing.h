@@ -78,6 +78,7 @@ enum class SkipReason {
 };
 std::string_view SkipReasonKey(SkipReason r);       // "no_email", ...
 std::string_view SkipReasonGerman(SkipReason r);    // for the broker
+std::optional<SkipReason> ParseSkipReason(std::string_view key);
 
 // What the eligibility rule needs to know about one contact.
 struct RecipientFacts {

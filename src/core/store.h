@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <future>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -152,6 +153,11 @@ class Store {
   // Runs `fn` as one unit of work and returns once it is durably committed (or failed).
   // Units from concurrent callers may share one transaction; each is atomic on its own.
   virtual Status Write(const WriteFn& fn) = 0;
+  // Queues `fn` as a unit of work and returns at once; the future is ready once the unit
+  // is durably committed (or failed). Units queued by one thread run in the order queued,
+  // so a caller can keep many in flight and still keep their order. `fn` is owned by the
+  // store until it has run.
+  virtual std::future<Status> WriteAsync(WriteFn fn) = 0;
   // Applies pending migrations; returns how many were applied.
   virtual Result<int> Migrate() = 0;
 };

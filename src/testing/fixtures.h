@@ -62,7 +62,7 @@ struct StoreFixture {
     core::Tenant t;
     t.slug = slug;
     t.controller.company = slug + " Immobilien GmbH";
-    return app::CreateTenant(*store, crypto, t).value();
+    return app::CreateTenant(*store, crypto, t, clock.Now()).value();
   }
 
   core::ContactId AddContact(core::TenantId tenant, const std::string& email,

@@ -73,23 +73,25 @@ class SqliteStore final : public core::Store {
     return status;
   }
 
-  core::Status Write(const core::WriteFn& fn) override {
-    Unit unit{&fn, {}};
-    auto done = unit.done.get_future();
+  core::Status Write(const core::WriteFn& fn) override { return WriteAsync(fn).get(); }
+
+  std::future<core::Status> WriteAsync(core::WriteFn fn) override {
+    auto unit = std::make_unique<Unit>(Unit{std::move(fn), {}});
+    auto done = unit->done.get_future();
     {
       std::lock_guard lock(queue_mutex_);
-      queue_.push_back(&unit);
+      queue_.push_back(std::move(unit));
     }
     queue_cv_.notify_one();
     if (options_.on_enqueue_for_test) options_.on_enqueue_for_test();
-    return done.get();
+    return done;
   }
 
   core::Result<int> Migrate() override;
 
  private:
   struct Unit {
-    const core::WriteFn* fn;
+    core::WriteFn fn;
     std::promise<core::Status> done;
   };
 
@@ -110,12 +112,12 @@ class SqliteStore final : public core::Store {
     readers_.push_back(std::move(db));
   }
 
-  std::vector<Unit*> NextBatch() {
+  std::vector<std::unique_ptr<Unit>> NextBatch() {
     std::unique_lock lock(queue_mutex_);
     queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    std::vector<Unit*> batch;
+    std::vector<std::unique_ptr<Unit>> batch;
     while (!queue_.empty() && static_cast<int>(batch.size()) < options_.max_batch) {
-      batch.push_back(queue_.front());
+      batch.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
     return batch;
@@ -123,7 +125,7 @@ class SqliteStore final : public core::Store {
 
   void WriterLoop() {
     for (;;) {
-      std::vector<Unit*> batch = NextBatch();
+      std::vector<std::unique_ptr<Unit>> batch = NextBatch();
       if (batch.empty()) return;  // stopping and drained
       CommitBatch(batch);
     }
@@ -131,17 +133,17 @@ class SqliteStore final : public core::Store {
 
   // One transaction for the whole batch; each unit inside its own savepoint. Units are
   // acknowledged only after COMMIT returned.
-  void CommitBatch(const std::vector<Unit*>& batch) {
+  void CommitBatch(const std::vector<std::unique_ptr<Unit>>& batch) {
     SqliteDb& db = *writer_db_;
     core::Status begin = db.Exec("BEGIN IMMEDIATE");
     if (!begin) {
-      for (Unit* u : batch) u->done.set_value(begin);
+      for (const auto& u : batch) u->done.set_value(begin);
       return;
     }
     std::vector<core::Status> results;
     results.reserve(batch.size());
     SqliteTx tx(db);
-    for (Unit* u : batch) results.push_back(RunUnit(db, tx, *u));
+    for (const auto& u : batch) results.push_back(RunUnit(db, tx, *u));
     core::Status commit = db.Exec("COMMIT");
     if (!commit) (void)db.Exec("ROLLBACK");
     if (commit && options_.on_commit_for_test) {
@@ -154,7 +156,7 @@ class SqliteStore final : public core::Store {
 
   static core::Status RunUnit(SqliteDb& db, SqliteTx& tx, Unit& unit) {
     CONSENTD_RETURN_IF_ERROR(db.Exec("SAVEPOINT unit"));
-    core::Status status = RunGuarded(*unit.fn, tx);
+    core::Status status = RunGuarded(unit.fn, tx);
     if (!status) (void)db.Exec("ROLLBACK TO unit");
     (void)db.Exec("RELEASE unit");
     return status;
@@ -169,7 +171,7 @@ class SqliteStore final : public core::Store {
 
   std::mutex queue_mutex_;
   std::condition_variable queue_cv_;
-  std::deque<Unit*> queue_;
+  std::deque<std::unique_ptr<Unit>> queue_;
   bool stopping_ = false;
 
   std::mutex migrate_mutex_;

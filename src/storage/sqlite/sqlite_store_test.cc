@@ -209,7 +209,7 @@ TEST(SqliteStoreTest, NoAcknowledgedWriteIsLostOnKill) {
     core::Tenant t;
     t.slug = "crash";
     t.controller.company = "Crash GmbH";
-    tenant = app::CreateTenant(*store, crypto, t).value();
+    tenant = app::CreateTenant(*store, crypto, t, core::Time{}).value();
   }
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
