@@ -69,13 +69,15 @@ core::FieldErrors ValidateTenant(const core::Tenant& t) {
   if (core::Trim(c.company).empty()) {
     errors.push_back({"company", "Bitte den Firmennamen angeben.", "Please give the company name."});
   }
-  core::CheckText("company", c.company, 200, errors);
+  if (core::CheckText("company", c.company, 200, errors)) core::CheckHeaderText("company", c.company, errors);
+  if (core::CheckText("sender_name", t.sender_name, 200, errors)) {
+    core::CheckHeaderText("sender_name", t.sender_name, errors);
+  }
   core::CheckText("street", c.street, 150, errors);
   core::CheckText("city", c.city, 100, errors);
   if (!t.sender_email.empty() && !core::IsValidEmail(t.sender_email)) {
     errors.push_back({"sender_email", "Bitte eine gültige Absenderadresse angeben.", "Please give a valid sender address."});
   }
-  core::CheckText("sender_name", t.sender_name, 200, errors);
   if (!c.email.empty() && !core::IsValidEmail(c.email)) {
     errors.push_back({"email", "Bitte eine gültige E-Mail-Adresse angeben.", "Please give a valid e-mail address."});
   }

@@ -555,22 +555,28 @@ ConsentPlan PlanConsent(const std::optional<core::ConsentRecord>& current,
   if (revocation) stated.push_back({core::ActivityType::kWiderruf, *revocation});
   std::stable_sort(stated.begin(), stated.end(),
                    [](const ConsentEvent& a, const ConsentEvent& b) { return a.at < b.at; });
-  std::optional<core::Time> granted = current ? current->granted_at : std::nullopt;
-  std::optional<core::Time> revoked = current ? current->revoked_at : std::nullopt;
+  // Plain flags and times rather than std::optional: GCC 12 at -O2 reports optional<Time>
+  // here as maybe-uninitialized (a false positive that -Werror would turn into a failure).
+  bool has_granted = current && current->granted_at.has_value();
+  bool has_revoked = current && current->revoked_at.has_value();
+  core::Time granted = has_granted ? *current->granted_at : core::Time{};
+  core::Time revoked = has_revoked ? *current->revoked_at : core::Time{};
   ConsentPlan plan;
   for (const ConsentEvent& e : stated) {
-    const bool in_force = granted && !revoked;
+    const bool in_force = has_granted && !has_revoked;
     if (e.type == core::ActivityType::kEinwilligung) {
-      if (in_force || (revoked && *revoked >= e.at)) continue;
+      if (in_force || (has_revoked && revoked >= e.at)) continue;
+      has_granted = true;
       granted = e.at;
-      revoked.reset();
+      has_revoked = false;
     } else {
-      if (revoked || (in_force && *granted > e.at)) continue;
+      if (has_revoked || (in_force && granted > e.at)) continue;
+      has_revoked = true;
       revoked = e.at;
     }
     plan.events.push_back(e);
   }
-  plan.in_force = granted && !revoked;
+  plan.in_force = has_granted && !has_revoked;
   return plan;
 }
 

@@ -105,7 +105,15 @@ Result<int> DeliveryWorker::Round(std::map<std::string, std::unique_ptr<core::Ma
     }
     return {};
   }));
-  for (auto& m : leased) {
+  // Send only while the lease is safely ours; what is left goes back to the queue, so a
+  // slow server never lets another sender take a message this one is still sending.
+  const core::Time send_until = now + options_.lease / 2;
+  for (std::size_t i = 0; i < leased.size(); ++i) {
+    if (i > 0 && clock_.Now() >= send_until) {  // the first one always goes
+      CONSENTD_RETURN_IF_ERROR(Release({leased.begin() + static_cast<long>(i), leased.end()}));
+      return static_cast<int>(i);
+    }
+    core::Message& m = leased[i];
     const core::Tenant& t = tenants[m.tenant_id];
     core::MailSender* sender = override_sender;
     if (!sender) {
@@ -120,9 +128,24 @@ Result<int> DeliveryWorker::Round(std::map<std::string, std::unique_ptr<core::Ma
   return static_cast<int>(leased.size());
 }
 
+Status DeliveryWorker::Release(const std::vector<core::Message>& messages) {
+  return store_.Write([&](core::WriteTx& tx) -> Status {
+    for (core::Message m : messages) {
+      const core::Time lease = *m.lease_until;
+      m.state = core::MessageState::kQueued;
+      m.lease_until.reset();
+      m.next_attempt_at = clock_.Now();
+      auto held = tx.UpdateLeasedMessage(m, lease);
+      if (!held) return held.error();
+    }
+    return {};
+  });
+}
+
 Status DeliveryWorker::Record(const core::Message& leased, const core::SendResult& result) {
   return store_.Write([&](core::WriteTx& tx) -> Status {
     const core::Time now = clock_.Now();
+    const core::Time lease = *leased.lease_until;
     core::Message m = leased;
     m.smtp_reply = result.reply.substr(0, 500);
     m.lease_until.reset();
@@ -131,7 +154,10 @@ Status DeliveryWorker::Record(const core::Message& leased, const core::SendResul
       m.sent_at = now;
       m.body_text.clear();  // the bodies carry the personal link: keep only the hash
       m.body_html.clear();
-      CONSENTD_RETURN_IF_ERROR(tx.UpdateMessage(m));
+      auto held = tx.UpdateLeasedMessage(m, lease);
+      if (!held) return held.error();
+      if (!*held) return {};  // another sender took over; it records its own outcome
+      CONSENTD_RETURN_IF_ERROR(CloseMailingIfDone(tx, m));
       auto system = tx.FindSystemUser(m.tenant_id);
       if (!system) return system.error();
       return AppendActivity(tx, crypto_, m.tenant_id, m.contact_id,
@@ -148,8 +174,22 @@ Status DeliveryWorker::Record(const core::Message& leased, const core::SendResul
       m.state = core::MessageState::kDeferred;
       m.next_attempt_at = core::NextAttempt(options_.retry, m.attempts, now);
     }
-    return tx.UpdateMessage(m);
+    auto held = tx.UpdateLeasedMessage(m, lease);
+    if (!held) return held.error();
+    if (*held && give_up) return CloseMailingIfDone(tx, m);
+    return {};
   });
+}
+
+Status DeliveryWorker::CloseMailingIfDone(core::WriteTx& tx, const core::Message& m) {
+  if (!m.mailing_id) return {};
+  auto open = tx.HasOpenMessages(m.tenant_id, *m.mailing_id);
+  if (!open) return open.error();
+  if (*open) return {};
+  auto mailing = tx.FindMailing(m.tenant_id, *m.mailing_id);
+  if (!mailing) return mailing.error();
+  if (mailing->state != core::MailingState::kQueued) return {};
+  return tx.SetMailingState(m.tenant_id, *m.mailing_id, core::MailingState::kDone);
 }
 
 }  // namespace consentd::app

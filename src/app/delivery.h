@@ -51,6 +51,8 @@ class DeliveryWorker {
   core::Result<int> Round(std::map<std::string, std::unique_ptr<core::MailSender>>& senders,
                           core::MailSender* override_sender);
   core::Status Record(const core::Message& m, const core::SendResult& result);
+  core::Status Release(const std::vector<core::Message>& messages);
+  static core::Status CloseMailingIfDone(core::WriteTx& tx, const core::Message& m);
 
   core::Store& store_;
   const core::Clock& clock_;

@@ -81,6 +81,52 @@ constexpr std::string_view kHtmlEn =
     "<a href=\"{{impressum_url}}\">Imprint</a> · "
     "<a href=\"{{datenschutz_url}}\">Privacy notice</a></p>\n";
 
+constexpr std::string_view kNewLinkTextDe =
+    "{{anrede_brief}}\n\n"
+    "Sie haben einen neuen Link zu Ihrer persönlichen Seite angefordert. Dort können Sie Ihre "
+    "Einwilligung geben oder widerrufen, Ihre Daten korrigieren, Suchprofile pflegen, Ihre "
+    "Daten herunterladen oder deren Löschung beantragen:\n\n"
+    "{{consent_url}}\n\n"
+    "Der Link gilt bis zum {{link_gueltig_bis}}. Wenn Sie keinen Link angefordert haben, "
+    "können Sie diese E-Mail einfach ignorieren.\n\n"
+    "Mit freundlichen Grüßen\n{{signatur}}\n\n"
+    "--\n{{makler_firma}}, {{makler_adresse}}\n"
+    "Impressum: {{impressum_url}}\nDatenschutz: {{datenschutz_url}}\n";
+
+constexpr std::string_view kNewLinkTextEn =
+    "{{anrede_brief}}\n\n"
+    "You asked for a new link to your personal page. There you can give or withdraw your "
+    "consent, correct your data, manage search profiles, download your data or request its "
+    "deletion:\n\n"
+    "{{consent_url}}\n\n"
+    "The link is valid until {{link_gueltig_bis}}. If you did not ask for a link, you can "
+    "simply ignore this e-mail.\n\n"
+    "Kind regards\n{{signatur}}\n\n"
+    "--\n{{makler_firma}}, {{makler_adresse}}\n"
+    "Imprint: {{impressum_url}}\nPrivacy notice: {{datenschutz_url}}\n";
+
+constexpr std::string_view kConfirmTextDe =
+    "{{anrede_brief}}\n\n"
+    "auf Ihrer persönlichen Seite wurde diese Adresse ({{neue_email}}) als neue "
+    "E-Mail-Adresse angegeben. Bitte bestätigen Sie die Änderung über diesen Link:\n\n"
+    "{{bestaetigungs_url}}\n\n"
+    "Bis zur Bestätigung verwenden wir weiter Ihre bisherige Adresse. Wenn Sie die Änderung "
+    "nicht veranlasst haben, ignorieren Sie diese E-Mail bitte; es ändert sich dann nichts.\n\n"
+    "Mit freundlichen Grüßen\n{{signatur}}\n\n"
+    "--\n{{makler_firma}}, {{makler_adresse}}\n"
+    "Impressum: {{impressum_url}}\nDatenschutz: {{datenschutz_url}}\n";
+
+constexpr std::string_view kConfirmTextEn =
+    "{{anrede_brief}}\n\n"
+    "this address ({{neue_email}}) was entered as your new e-mail address on your personal "
+    "page. Please confirm the change with this link:\n\n"
+    "{{bestaetigungs_url}}\n\n"
+    "Until you confirm, we keep using your previous address. If you did not ask for this "
+    "change, please ignore this e-mail; nothing will change.\n\n"
+    "Kind regards\n{{signatur}}\n\n"
+    "--\n{{makler_firma}}, {{makler_adresse}}\n"
+    "Imprint: {{impressum_url}}\nPrivacy notice: {{datenschutz_url}}\n";
+
 mustache::data ToData(const TemplateValues& values) {
   mustache::data d{mustache::data::type::object};
   for (const auto& [k, v] : values) {
@@ -106,11 +152,21 @@ std::string ProblemText(const std::vector<core::TemplateProblem>& problems) {
 
 std::vector<core::MailTemplate> DefaultTemplates(core::TenantId tenant, core::Time now) {
   std::string key(core::kConsentTemplateKey);
+  std::string link(core::kNewLinkTemplateKey);
+  std::string confirm(core::kEmailConfirmationTemplateKey);
   return {
       {0, tenant, key, "de", "Kontakt- und Gesuchsdaten", "", std::string(kTextDe),
        std::string(kHtmlDe), now},
       {0, tenant, key, "en", "Contact and search data", "", std::string(kTextEn),
        std::string(kHtmlEn), now},
+      {0, tenant, link, "de", "Neuer Link", "Ihr neuer Link zu Ihren Daten",
+       std::string(kNewLinkTextDe), "", now},
+      {0, tenant, link, "en", "New link", "Your new link to your data",
+       std::string(kNewLinkTextEn), "", now},
+      {0, tenant, confirm, "de", "E-Mail-Adresse bestätigen",
+       "Bitte bestätigen Sie Ihre neue E-Mail-Adresse", std::string(kConfirmTextDe), "", now},
+      {0, tenant, confirm, "en", "Confirm e-mail address",
+       "Please confirm your new e-mail address", std::string(kConfirmTextEn), "", now},
   };
 }
 
@@ -126,6 +182,20 @@ core::Status EnsureDefaultTemplates(core::Store& store, core::Time now) {
     }
     return {};
   });
+}
+
+std::string NewMessageId(const core::Crypto& crypto, const core::Tenant& tenant,
+                         std::int64_t message_id) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string random;
+  for (unsigned char b : crypto.RandomBytes(8)) {
+    random += kHex[b >> 4];
+    random += kHex[b & 15];
+  }
+  const std::string& sender = tenant.sender_email.empty() ? tenant.controller.email : tenant.sender_email;
+  auto at = sender.rfind('@');
+  std::string domain = at == std::string::npos ? "consentd.invalid" : sender.substr(at + 1);
+  return "<m" + std::to_string(message_id) + "." + random + "@" + domain + ">";
 }
 
 TemplateValues TenantValues(const core::Tenant& t) {
@@ -161,8 +231,8 @@ CompiledTemplate::CompiledTemplate(std::unique_ptr<Parsed> parsed) : parsed_(std
 CompiledTemplate::~CompiledTemplate() = default;
 
 core::Result<std::unique_ptr<CompiledTemplate>> CompiledTemplate::Compile(
-    const core::MailTemplate& t, bool requires_consent_url) {
-  auto problems = core::CheckTemplate(t, requires_consent_url);
+    const core::MailTemplate& t) {
+  auto problems = core::CheckTemplate(t, core::RequiredLinkOf(t.key));
   if (!problems.empty()) return core::InvalidArgument(ProblemText(problems));
   auto parsed = std::make_unique<Parsed>();
   auto identity = [](const std::string& s) { return s; };

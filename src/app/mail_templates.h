@@ -7,11 +7,13 @@
 #include <vector>
 
 #include "core/mail_template.h"
+#include "core/ports.h"
 #include "core/store.h"
 
 namespace consentd::app {
 
-// "Kontakt- und Gesuchsdaten" in German and English, written for the tenant.
+// The templates every tenant starts with, in German and English: "Kontakt- und
+// Gesuchsdaten" (the serial mail), "Neuer Link" and "E-Mail-Adresse bestätigen".
 std::vector<core::MailTemplate> DefaultTemplates(core::TenantId tenant, core::Time now);
 
 // Saves the default templates for every tenant that lacks them (idempotent).
@@ -24,6 +26,10 @@ TemplateValues TenantValues(const core::Tenant& tenant);
 // Adds the contact's placeholders (anrede_brief, vorname, ...) to `values`.
 void AddContactValues(const core::ContactData& contact, TemplateValues& values);
 
+// A Message-ID for message row `message_id` of `tenant`: unique, and in the sender's domain.
+std::string NewMessageId(const core::Crypto& crypto, const core::Tenant& tenant,
+                         std::int64_t message_id);
+
 struct RenderedMail {
   std::string subject;
   std::string text;
@@ -35,9 +41,9 @@ struct RenderedMail {
 // from several threads once constructed.
 class CompiledTemplate {
  public:
-  // kInvalidArgument when the template check finds a problem (the message names it).
-  static core::Result<std::unique_ptr<CompiledTemplate>> Compile(const core::MailTemplate& t,
-                                                                 bool requires_consent_url);
+  // kInvalidArgument when the template check finds a problem (the message names it); the
+  // link the template must carry follows from its key (core::RequiredLinkOf).
+  static core::Result<std::unique_ptr<CompiledTemplate>> Compile(const core::MailTemplate& t);
   ~CompiledTemplate();
   RenderedMail Render(const TemplateValues& values) const;
 

@@ -19,27 +19,13 @@ std::string Lower(std::string s) {
   return s;
 }
 
-std::string DomainOf(const std::string& address) {
-  auto at = address.rfind('@');
-  return at == std::string::npos ? "consentd.invalid" : address.substr(at + 1);
-}
-
-std::string HexOf(const std::string& bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
-}
-
 Status CheckRequest(const MailingRequest& r) {
   core::FieldErrors errors;
   if (core::Trim(r.subject).empty()) {
     return core::InvalidArgument("subject: Bitte geben Sie einen Betreff ein.");
   }
   if (!core::CheckText("subject", r.subject, 200, errors) ||
+      !core::CheckHeaderText("subject", r.subject, errors) ||
       !core::CheckText("lawful_confirmation", r.lawful_confirmation, 500, errors)) {
     return core::InvalidArgument(errors.front().field + ": " + errors.front().message_de);
   }
@@ -47,6 +33,9 @@ Status CheckRequest(const MailingRequest& r) {
     return core::InvalidArgument("choose recipients either by contact ids or by a filter");
   }
   if (r.language != "de" && r.language != "en") return core::InvalidArgument("language must be de or en");
+  if (core::RequiredLinkOf(r.template_key) != "consent_url" || r.template_key == core::kNewLinkTemplateKey) {
+    return core::InvalidArgument("template '" + r.template_key + "' cannot be used for a mailing");
+  }
   return {};
 }
 
@@ -146,8 +135,7 @@ Status PrepareMessage(core::WriteTx& tx, const ChunkContext& ctx, core::Message&
   m.body_text = mail.text;
   m.body_html = mail.html;
   m.unsubscribe_url = values["unsubscribe_url"];
-  std::string sender = ctx.tenant.sender_email.empty() ? ctx.tenant.controller.email : ctx.tenant.sender_email;
-  m.message_id = "<m" + std::to_string(m.id) + "." + HexOf(ctx.crypto.RandomBytes(8)) + "@" + DomainOf(sender) + ">";
+  m.message_id = NewMessageId(ctx.crypto, ctx.tenant, m.id);
   m.state = core::MessageState::kQueued;
   m.next_attempt_at = ctx.now;
   return tx.UpdateMessage(m);
@@ -182,7 +170,7 @@ Result<core::MailingId> CreateMailing(core::Store& store, const core::Clock& clo
     auto tmpl = tx.FindTemplate(request.tenant, request.template_key, request.language);
     if (!tmpl) return core::NotFound("template '" + request.template_key + "' (" + request.language + ")");
     core::MailTemplate copy = MailingCopy(*tmpl, request);
-    auto compiled = CompiledTemplate::Compile(copy, true);
+    auto compiled = CompiledTemplate::Compile(copy);
     if (!compiled) return compiled.error();
     auto purpose = tx.FindPurpose(request.tenant, core::kDefaultPurposeKey);
     if (!purpose) return purpose.error();
@@ -235,7 +223,7 @@ Status PrepareMailing(core::Store& store, const core::Clock& clock, const core::
   if (mailing.state != core::MailingState::kPreparing) return {};
   core::MailTemplate copy{0, tenant, mailing.template_key, mailing.language, "", mailing.subject,
                           mailing.body_text, mailing.body_html, mailing.created_at};
-  auto compiled = CompiledTemplate::Compile(copy, true);
+  auto compiled = CompiledTemplate::Compile(copy);
   if (!compiled) return compiled.error();
   for (;;) {
     int handled = 0;
@@ -249,7 +237,7 @@ Status PrepareMailing(core::Store& store, const core::Clock& clock, const core::
       return {};
     }));
     done.prepared += handled;
-    if (progress) progress(done);
+    if (progress && handled > 0) progress(done);
     if (handled < kChunk) return {};
   }
 }

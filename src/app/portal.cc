@@ -6,6 +6,7 @@
 
 #include "app/evidence.h"
 #include "app/json_views.h"
+#include "app/page_mail.h"
 
 namespace consentd::app {
 
@@ -23,6 +24,13 @@ struct Portal::Scope {
 namespace {
 
 const core::Error kLinkNotFound = core::NotFound("link not found");
+constexpr auto kLinkRequestInterval = std::chrono::minutes(10);
+
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
 
 std::string TextLanguage(std::string_view language) { return language == "en" ? "en" : "de"; }
 
@@ -133,6 +141,8 @@ Status Portal::GiveConsent(std::string_view token, const RequestContext& ctx) {
 
 Result<FormOutcome> Portal::CorrectData(std::string_view token, const core::Form& form,
                                         const RequestContext& ctx) {
+  std::string new_email;
+  if (auto it = form.find("email"); it != form.end()) new_email = core::Trim(it->second);
   core::Form editable;
   for (std::string_view field : core::kSelfServiceFields) {
     auto it = form.find(field);
@@ -143,11 +153,20 @@ Result<FormOutcome> Portal::CorrectData(std::string_view token, const core::Form
     auto scope = Resolve(tx, token);
     if (!scope) return scope.error();
     auto applied = core::ApplyContactForm(editable, scope->contact.data, phones_);
+    bool email_changed = !new_email.empty() && !EqualsIgnoringCase(new_email, scope->contact.data.email);
+    if (email_changed && (!core::IsValidEmail(new_email) || !core::IsValidUtf8(new_email))) {
+      applied.errors.push_back({"email", "Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@beispiel.de.",
+                                "Please enter a valid e-mail address, e.g. name@example.com."});
+    }
     if (!applied.errors.empty()) {
       outcome.errors = std::move(applied.errors);
       return {};
     }
     const core::Time now = clock_.Now();
+    if (email_changed) {
+      CONSENTD_RETURN_IF_ERROR(StartEmailChange(tx, *scope, new_email, now));
+      outcome.email_confirmation_sent = true;
+    }
     auto changes = core::Diff(scope->contact.data, applied.data);
     if (!changes.empty()) {
       core::Contact updated = scope->contact;
@@ -315,6 +334,112 @@ Status Portal::RequestDeletion(std::string_view token, std::string_view note,
         core::FormatGermanDate(request.due_at) + " bearbeiten (Art. 12 Abs. 3 DSGVO).";
     return AppendActivity(tx, crypto_, tenant, scope->contact.id,
                           core::ActivityType::kLoeschantrag, scope->system_user, now, payload);
+  });
+}
+
+Status Portal::StartEmailChange(core::WriteTx& tx, const Scope& scope, const std::string& email,
+                                core::Time now) {
+  auto tenant = tx.FindTenant(scope.tenant());
+  if (!tenant) return tenant.error();
+  std::string token = core::Base64UrlEncode(crypto_.RandomBytes(core::kTokenBytes));
+  core::EmailChange change{0, scope.tenant(), scope.contact.id, email, crypto_.Sha256Hex(token),
+                           now, now + core::kEmailChangeLifetime, std::nullopt};
+  auto id = tx.InsertEmailChange(change);
+  if (!id) return id.error();
+  PageMail mail;
+  mail.kind = core::MessageKind::kEmailConfirmation;
+  mail.template_key = std::string(core::kEmailConfirmationTemplateKey);
+  mail.to_address = email;
+  mail.values = {{"bestaetigungs_url", base_url_ + "/e/" + token}, {"neue_email", email}};
+  return QueuePageMail(tx, crypto_, *tenant, scope.contact, mail, now);
+}
+
+Status Portal::MailNewLink(core::WriteTx& tx, const core::Contact& contact, core::Time now) {
+  auto last = tx.LastMessageTime(contact.tenant_id, contact.id, core::MessageKind::kLinkRequest);
+  if (!last) return last.error();
+  if (*last && now - **last < kLinkRequestInterval) return {};  // quietly: no mail bombing
+  auto tenant = tx.FindTenant(contact.tenant_id);
+  if (!tenant) return tenant.error();
+  std::string token = core::Base64UrlEncode(crypto_.RandomBytes(core::kTokenBytes));
+  core::LinkToken link{0, contact.tenant_id, contact.id, crypto_.Sha256Hex(token), std::nullopt,
+                       now, now + core::kDefaultTokenLifetime, std::nullopt};
+  auto link_id = tx.InsertLinkToken(link);
+  if (!link_id) return link_id.error();
+  PageMail mail;
+  mail.kind = core::MessageKind::kLinkRequest;
+  mail.template_key = std::string(core::kNewLinkTemplateKey);
+  mail.to_address = contact.data.email;
+  mail.link_token_id = *link_id;
+  mail.unsubscribe_url = base_url_ + "/u/" + token;
+  mail.values = {{"consent_url", base_url_ + "/c/" + token},
+                 {"unsubscribe_url", mail.unsubscribe_url},
+                 {"link_gueltig_bis", core::FormatGermanDate(link.expires_at)}};
+  return QueuePageMail(tx, crypto_, *tenant, contact, mail, now);
+}
+
+Status Portal::RequestNewLink(std::string_view email) {
+  std::string address = core::Trim(email);
+  if (!core::IsValidUtf8(address) || !core::IsValidEmail(address)) {
+    return core::InvalidArgument("email");
+  }
+  std::vector<core::Contact> contacts;
+  CONSENTD_RETURN_IF_ERROR(store_.Read([&](core::ReadTx& tx) -> Status {
+    auto found = tx.FindContactsByEmailAnyTenant(address);
+    if (!found) return found.error();
+    contacts = std::move(*found);
+    return {};
+  }));
+  for (const auto& contact : contacts) {
+    CONSENTD_RETURN_IF_ERROR(store_.Write([&](core::WriteTx& tx) -> Status {
+      return MailNewLink(tx, contact, clock_.Now());
+    }));
+  }
+  return {};
+}
+
+Result<EmailChangeView> Portal::OpenEmailChange(std::string_view token) {
+  EmailChangeView view;
+  auto status = store_.Read([&](core::ReadTx& tx) -> Status {
+    if (!core::LooksLikeToken(token)) return kLinkNotFound;
+    auto change = tx.FindEmailChange(TokenHash(token));
+    if (!change || !core::IsPending(*change, clock_.Now())) return kLinkNotFound;
+    auto contact = tx.FindContact(change->tenant_id, change->contact_id);
+    auto tenant = tx.FindTenant(change->tenant_id);
+    if (!contact || contact->erased || !tenant) return kLinkNotFound;
+    view = {*tenant, core::DisplayName(contact->data), contact->data.email, change->new_email};
+    return {};
+  });
+  if (!status) return status.error();
+  return view;
+}
+
+Status Portal::ConfirmEmailChange(std::string_view token, const RequestContext& ctx) {
+  return store_.Write([&](core::WriteTx& tx) -> Status {
+    if (!core::LooksLikeToken(token)) return kLinkNotFound;
+    auto change = tx.FindEmailChange(TokenHash(token));
+    const core::Time now = clock_.Now();
+    if (!change || !core::IsPending(*change, now)) return kLinkNotFound;
+    auto contact = tx.FindContact(change->tenant_id, change->contact_id);
+    if (!contact || contact->erased) return kLinkNotFound;
+    auto taken = tx.FindContactByEmail(change->tenant_id, change->new_email);
+    if (taken && taken->id != contact->id) return core::Conflict("address belongs to another contact");
+    core::Contact updated = *contact;
+    updated.data.email = change->new_email;
+    updated.updated_at = now;
+    CONSENTD_RETURN_IF_ERROR(tx.UpdateContact(updated));
+    CONSENTD_RETURN_IF_ERROR(tx.MarkEmailChangeConfirmed(change->tenant_id, change->id, now));
+    auto system = tx.FindSystemUser(change->tenant_id);
+    if (!system) return system.error();
+    json payload = {{"act", "confirm_email"},
+                    {"time", core::FormatIso(now)},
+                    {"channel", "email_confirmation"},
+                    {"email_change_id", change->id},
+                    {"requested_at", core::FormatIso(change->created_at)},
+                    {"user_agent", ctx.user_agent},
+                    {"ip_prefix", ctx.ip_prefix},
+                    {"changes", ChangesJson(core::Diff(contact->data, updated.data))}};
+    return AppendActivity(tx, crypto_, change->tenant_id, contact->id,
+                          core::ActivityType::kDatenaenderung, system->id, now, payload);
   });
 }
 

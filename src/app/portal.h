@@ -37,7 +37,16 @@ struct PortalView {
 // Outcome of an act that takes a form: saved, or the errors at the fields.
 struct FormOutcome {
   core::FieldErrors errors;
+  bool email_confirmation_sent = false;  // a new address waits for its confirmation
   bool saved() const { return errors.empty(); }
+};
+
+// What the confirmation page of a new e-mail address shows.
+struct EmailChangeView {
+  core::Tenant tenant;
+  std::string name;
+  std::string old_email;
+  std::string new_email;
 };
 
 // Thread-safe; borrows its ports, which must outlive it. Every method returns kNotFound
@@ -45,9 +54,11 @@ struct FormOutcome {
 // error in every case.
 class Portal {
  public:
+  // `base_url` is where links in mails point to (e.g. https://einwilligung.example.de).
   Portal(core::Store& store, const core::Clock& clock, const core::Crypto& crypto,
-         const core::PhoneNormalizer& phones)
-      : store_(store), clock_(clock), crypto_(crypto), phones_(phones) {}
+         const core::PhoneNormalizer& phones, std::string base_url)
+      : store_(store), clock_(clock), crypto_(crypto), phones_(phones),
+        base_url_(std::move(base_url)) {}
 
   core::Result<PortalView> Open(std::string_view token, std::string_view language);
 
@@ -55,7 +66,8 @@ class Portal {
   core::Status GiveConsent(std::string_view token, const RequestContext& ctx);
   // Fall 2: corrects the contact data and then consents as Fall 1 — unless a deletion
   // request is open: then it only corrects. Only core::kSelfServiceFields are taken from
-  // the form (a new e-mail address needs its own confirmation).
+  // the form. A new e-mail address does not replace the old one yet: a confirmation link is
+  // mailed to it (double opt-in) and the outcome says so.
   core::Result<FormOutcome> CorrectData(std::string_view token, const core::Form& form,
                                         const RequestContext& ctx);
   core::Result<FormOutcome> AddSearchProfile(std::string_view token, const core::Form& form,
@@ -73,6 +85,17 @@ class Portal {
   // request while one is open changes nothing.
   core::Status RequestDeletion(std::string_view token, std::string_view note,
                                const RequestContext& ctx);
+  // "Neuen Link anfordern": mails a fresh link to every contact (of any tenant) with this
+  // address, at most one every 10 minutes per contact. Says nothing about whether the
+  // address is known; kInvalidArgument only for a malformed address.
+  core::Status RequestNewLink(std::string_view email);
+
+  // The pending change behind a confirmation token; kNotFound when unknown, expired or used.
+  core::Result<EmailChangeView> OpenEmailChange(std::string_view token);
+  // Replaces the contact's address with the confirmed one and records it as evidence.
+  // kConflict when another contact of the tenant has the address by now.
+  core::Status ConfirmEmailChange(std::string_view token, const RequestContext& ctx);
+
   // Art. 15/20: the contact's data as a JSON document.
   core::Result<std::string> Export(std::string_view token);
 
@@ -85,6 +108,9 @@ class Portal {
   core::Status RecordConsent(core::WriteTx& tx, const Scope& scope, const RequestContext& ctx,
                              core::Time now);
   core::Status CheckOwnProfile(std::string_view token, core::SearchProfileId id);
+  core::Status StartEmailChange(core::WriteTx& tx, const Scope& scope, const std::string& email,
+                                core::Time now);
+  core::Status MailNewLink(core::WriteTx& tx, const core::Contact& contact, core::Time now);
   core::Result<FormOutcome> SaveProfile(std::string_view token,
                                         std::optional<core::SearchProfileId> id,
                                         const core::Form& form, const RequestContext& ctx);
@@ -93,6 +119,7 @@ class Portal {
   const core::Clock& clock_;
   const core::Crypto& crypto_;
   const core::PhoneNormalizer& phones_;
+  const std::string base_url_;
 };
 
 }  // namespace consentd::app

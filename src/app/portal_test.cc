@@ -15,7 +15,7 @@ class PortalTest : public ::testing::Test {
       : tenant_(f_.AddTenant("musterimmo")),
         contact_(f_.AddContact(tenant_, "erika@example.com")),
         token_(f_.Link(tenant_, contact_)),
-        portal_(*f_.store, f_.clock, f_.crypto, f_.phones) {}
+        portal_(*f_.store, f_.clock, f_.crypto, f_.phones, "https://consent.example") {}
 
   std::vector<core::Activity> Activities(core::TenantId tenant, core::ContactId contact) {
     std::vector<core::Activity> out;
@@ -259,6 +259,71 @@ TEST_F(PortalTest, TamperedChainIsDetected) {
   ASSERT_NE(it, reports.end());
   ASSERT_TRUE(it->broken_at_seq);
   EXPECT_EQ(*it->broken_at_seq, 1);
+}
+
+// The newest queued message of `kind` for the contact, with its rendered text.
+core::Message LastQueued(testing::StoreFixture& f, core::TenantId tenant, core::MessageKind kind) {
+  core::Message found;
+  EXPECT_TRUE(f.store->Write([&](core::WriteTx& tx) -> core::Status {
+    auto claimed = tx.ClaimDueMessages(f.clock.Now(), f.clock.Now() + std::chrono::seconds(1), 100, 100).value();
+    for (const auto& m : claimed) {
+      if (m.tenant_id == tenant && m.kind == kind) found = m;
+    }
+    return {};
+  }));
+  return found;
+}
+
+std::string TokenAfter(const std::string& text, const std::string& prefix) {
+  auto pos = text.find(prefix);
+  return pos == std::string::npos ? "" : text.substr(pos + prefix.size(), 43);
+}
+
+TEST_F(PortalTest, ANewEmailAddressIsUsedOnlyAfterItsConfirmation) {
+  auto outcome = portal_.CorrectData(token_, {{"email", "erika.neu@example.com"}}, ctx_).value();
+  ASSERT_TRUE(outcome.saved());
+  EXPECT_TRUE(outcome.email_confirmation_sent);
+  EXPECT_EQ(portal_.Open(token_, "de")->contact.data.email, "erika@example.com");
+  auto mail = LastQueued(f_, tenant_, core::MessageKind::kEmailConfirmation);
+  EXPECT_EQ(mail.to_address, "erika.neu@example.com");
+  std::string confirm = TokenAfter(mail.body_text, "https://consent.example/e/");
+  ASSERT_EQ(confirm.size(), 43u);
+  auto view = portal_.OpenEmailChange(confirm).value();
+  EXPECT_EQ(view.new_email, "erika.neu@example.com");
+  ASSERT_TRUE(portal_.ConfirmEmailChange(confirm, ctx_));
+  EXPECT_EQ(portal_.Open(token_, "de")->contact.data.email, "erika.neu@example.com");
+  auto changes = LastPayload()["changes"];
+  EXPECT_EQ(changes[0]["before"], "erika@example.com");
+  EXPECT_EQ(changes[0]["after"], "erika.neu@example.com");
+  EXPECT_EQ(portal_.ConfirmEmailChange(confirm, ctx_).error().code, core::ErrorCode::kNotFound)
+      << "a confirmation link works once";
+}
+
+TEST_F(PortalTest, AnEmailConfirmationExpires) {
+  ASSERT_TRUE(portal_.CorrectData(token_, {{"email", "late@example.com"}}, ctx_)->saved());
+  auto mail = LastQueued(f_, tenant_, core::MessageKind::kEmailConfirmation);
+  std::string confirm = TokenAfter(mail.body_text, "https://consent.example/e/");
+  f_.clock.Advance(core::kEmailChangeLifetime);
+  EXPECT_EQ(portal_.ConfirmEmailChange(confirm, ctx_).error().code, core::ErrorCode::kNotFound);
+  EXPECT_EQ(portal_.Open(token_, "de")->contact.data.email, "erika@example.com");
+}
+
+TEST_F(PortalTest, AnInvalidNewEmailIsAFieldError) {
+  auto outcome = portal_.CorrectData(token_, {{"email", "not-an-address"}}, ctx_).value();
+  ASSERT_EQ(outcome.errors.size(), 1u);
+  EXPECT_EQ(outcome.errors[0].field, "email");
+}
+
+TEST_F(PortalTest, ANewLinkIsMailedOnlyToKnownAddressesAndNotTooOften) {
+  ASSERT_TRUE(portal_.RequestNewLink("ERIKA@example.com"));
+  auto mail = LastQueued(f_, tenant_, core::MessageKind::kLinkRequest);
+  EXPECT_EQ(mail.to_address, "erika@example.com");
+  std::string fresh = TokenAfter(mail.body_text, "https://consent.example/c/");
+  EXPECT_EQ(portal_.Open(fresh, "de")->contact.id, contact_);
+  ASSERT_TRUE(portal_.RequestNewLink("erika@example.com"));
+  EXPECT_EQ(LastQueued(f_, tenant_, core::MessageKind::kLinkRequest).id, 0) << "rate limited";
+  EXPECT_TRUE(portal_.RequestNewLink("unknown@example.com"));
+  EXPECT_EQ(portal_.RequestNewLink("nonsense").error().code, core::ErrorCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -166,7 +166,7 @@ void Serve(const Config& config, const std::string& port_file) {
     return s;
   }();
   http::PageRenderer pages;
-  app::Portal portal(*rt->store, rt->clock, rt->crypto, rt->phones);
+  app::Portal portal(*rt->store, rt->clock, rt->crypto, rt->phones, config.base_url);
   http::PortalHandlers handlers(portal, pages, rt->crypto, secret);
   http::ServerOptions options;
   options.address = config.listen_address;

@@ -6,7 +6,9 @@
 namespace consentd::core {
 namespace {
 
-constexpr std::array<Placeholder, 17> kPlaceholders = {{
+constexpr std::array<Placeholder, 19> kPlaceholders = {{
+    {"bestaetigungs_url", "Link zum Bestätigen einer neuen E-Mail-Adresse"},
+    {"neue_email", "die neue E-Mail-Adresse"},
     {"anrede_brief", "Briefanrede, z. B. „Sehr geehrte Frau Özdemir,“"},
     {"anrede", "Herr / Frau / Divers"},
     {"titel", "Titel"},
@@ -38,8 +40,9 @@ std::string TrimTag(std::string_view s) {
 }
 
 struct Scan {
+  std::string_view required_link;
   std::vector<TemplateProblem> problems;
-  bool uses_consent_url = false;
+  bool uses_required_link = false;
 };
 
 void Problem(Scan& scan, std::string_view part, int line, std::string de, std::string en) {
@@ -87,11 +90,11 @@ void ScanText(std::string_view part, std::string_view text, Scan& scan) {
       } else {
         open_sections.pop_back();
       }
-    } else if (name == "consent_url" && !open_sections.empty()) {
-      Problem(scan, part, line, "{{consent_url}} darf nicht in einem Abschnitt stehen, sonst kann der Link fehlen.",
-              "{{consent_url}} must not stand inside a section, or the link could go missing.");
-    } else if (name == "consent_url") {
-      scan.uses_consent_url = true;
+    } else if (name == scan.required_link && !open_sections.empty()) {
+      Problem(scan, part, line, "{{" + name + "}} darf nicht in einem Abschnitt stehen, sonst kann der Link fehlen.",
+              "{{" + name + "}} must not stand inside a section, or the link could go missing.");
+    } else if (name == scan.required_link) {
+      scan.uses_required_link = true;
     }
     pos = end + closer.size();
   }
@@ -105,20 +108,26 @@ void ScanText(std::string_view part, std::string_view text, Scan& scan) {
 
 std::span<const Placeholder> TemplatePlaceholders() { return kPlaceholders; }
 
-std::vector<TemplateProblem> CheckTemplate(const MailTemplate& t, bool requires_consent_url) {
+std::string_view RequiredLinkOf(std::string_view template_key) {
+  if (template_key == kEmailConfirmationTemplateKey) return "bestaetigungs_url";
+  return "consent_url";
+}
+
+std::vector<TemplateProblem> CheckTemplate(const MailTemplate& t, std::string_view required_link) {
   std::vector<TemplateProblem> problems;
   auto check = [&](std::string_view part, const std::string& text, bool must_link) {
-    Scan scan;
+    Scan scan{must_link ? required_link : "", {}, false};
     ScanText(part, text, scan);
-    if (must_link && !scan.uses_consent_url) {
-      Problem(scan, part, 1, "Der persönliche Link {{consent_url}} fehlt – ohne ihn kann der Empfänger nicht einwilligen.",
-              "The personal link {{consent_url}} is missing: without it the recipient cannot consent.");
+    if (must_link && !required_link.empty() && !scan.uses_required_link) {
+      std::string name = "{{" + std::string(required_link) + "}}";
+      Problem(scan, part, 1, "Der persönliche Link " + name + " fehlt – ohne ihn kann der Empfänger nicht handeln.",
+              "The personal link " + name + " is missing: without it the recipient cannot act.");
     }
     problems.insert(problems.end(), scan.problems.begin(), scan.problems.end());
   };
   check("subject", t.subject, false);
-  check("body_text", t.body_text, requires_consent_url);
-  if (!t.body_html.empty()) check("body_html", t.body_html, requires_consent_url);
+  check("body_text", t.body_text, true);
+  if (!t.body_html.empty()) check("body_html", t.body_html, true);
   if (t.body_text.empty()) {
     problems.push_back({"body_text", 1, "Der Text der E-Mail fehlt.", "The text body is missing."});
   }

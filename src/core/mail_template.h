@@ -12,6 +12,14 @@
 namespace consentd::core {
 
 inline constexpr std::string_view kConsentTemplateKey = "kontakt-und-gesuchsdaten";
+// Sent when a person asks for a new link on the page of an unknown or expired link.
+inline constexpr std::string_view kNewLinkTemplateKey = "neuer-link";
+// Sent to a new e-mail address entered on the consent page (double opt-in).
+inline constexpr std::string_view kEmailConfirmationTemplateKey = "email-bestaetigung";
+
+// The placeholder a template must carry for its mails to work: consent_url for the
+// consent templates, bestaetigungs_url for the e-mail confirmation; "" for none.
+std::string_view RequiredLinkOf(std::string_view template_key);
 
 struct MailTemplate {
   std::int64_t id = 0;
@@ -40,8 +48,9 @@ struct TemplateProblem {
 };
 
 // Checks the Mustache syntax (balanced tags and sections), that only known placeholders
-// are used, and — for templates that invite to the consent page — that both bodies carry
-// {{consent_url}} (the HTML body only if present). No problems means the template is safe.
-std::vector<TemplateProblem> CheckTemplate(const MailTemplate& t, bool requires_consent_url);
+// are used, and that both bodies (the HTML body only if present) carry the placeholder
+// `required_link` ("" for none) outside any section, so the link can never go missing.
+// No problems means the template is safe.
+std::vector<TemplateProblem> CheckTemplate(const MailTemplate& t, std::string_view required_link);
 
 }  // namespace consentd::core

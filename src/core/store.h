@@ -16,6 +16,7 @@
 #include "core/consent.h"
 #include "core/contact.h"
 #include "core/deletion_request.h"
+#include "core/email_change.h"
 #include "core/link_token.h"
 #include "core/mail_template.h"
 #include "core/mailing.h"
@@ -90,6 +91,10 @@ class ReadTx {
   // Contacts of any tenant with this e-mail address (case-insensitive, not erased). Used
   // before a tenant is known: the "new link" request of the neutral page.
   virtual Result<std::vector<Contact>> FindContactsByEmailAnyTenant(std::string_view email) = 0;
+  // Whether any message of the mailing is still pending, queued, sending or deferred.
+  virtual Result<bool> HasOpenMessages(TenantId tenant, MailingId mailing) = 0;
+  // By the hash of its token, whatever its state. Establishes the tenant.
+  virtual Result<EmailChange> FindEmailChange(std::string_view token_hash) = 0;
 };
 
 // Reads and writes of one unit of work. A unit that returns an error is rolled back
@@ -131,14 +136,20 @@ class WriteTx : public ReadTx {
   virtual Result<std::int64_t> InsertMessage(const Message& message) = 0;
   // Writes every mutable field of the message (state, bodies, attempts, times, reply).
   virtual Status UpdateMessage(const Message& message) = 0;
+  // As UpdateMessage, but only while the message is still leased until `lease_until` (by
+  // the caller); returns false, changing nothing, when the lease was lost to another sender.
+  virtual Result<bool> UpdateLeasedMessage(const Message& message, Time lease_until) = 0;
   // Leases up to `limit` due messages of all tenants — queued or deferred with
-  // next_attempt_at <= now, or sending with an expired lease (in flight during a crash) —
+  // next_attempt_at <= now, or sending with a lease that ended before `now` (in flight
+  // during a crash; "before", so a lease lasts at least its full length in real time) —
   // taking at most `per_tenant` from each tenant so one big mailing cannot starve others.
   // Marks them sending until `lease_until` and returns them with their bodies.
   virtual Result<std::vector<Message>> ClaimDueMessages(Time now, Time lease_until,
                                                         int per_tenant, int limit) = 0;
   virtual Status InsertSuppression(TenantId tenant, std::string_view email_sha256,
                                    std::string_view reason, Time now) = 0;
+  virtual Result<std::int64_t> InsertEmailChange(const EmailChange& change) = 0;
+  virtual Status MarkEmailChangeConfirmed(TenantId tenant, std::int64_t id, Time now) = 0;
 };
 
 using ReadFn = std::function<Status(ReadTx&)>;

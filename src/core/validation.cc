@@ -14,11 +14,17 @@ void AddError(FieldErrors& errors, std::string_view field, std::string de, std::
 
 bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
 
+// C0 controls and DEL; in valid UTF-8 also C1 controls (U+0080..U+009F) and the Unicode
+// line and paragraph separators (U+2028, U+2029), which mail headers must not carry either.
 bool HasControlCharacter(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) {
-    auto u = static_cast<unsigned char>(c);
-    return u < 0x20 || u == 0x7f;
-  });
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto u = static_cast<unsigned char>(s[i]);
+    if (u < 0x20 || u == 0x7f) return true;
+    auto next = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0; };
+    if (u == 0xc2 && next(1) >= 0x80 && next(1) <= 0x9f) return true;
+    if (u == 0xe2 && next(1) == 0x80 && (next(2) == 0xa8 || next(2) == 0xa9)) return true;
+  }
+  return false;
 }
 
 const std::string* Find(const Form& form, std::string_view key) {
@@ -189,6 +195,13 @@ std::string FormatGermanNumber(Centi value) {
   return whole + "," + frac;
 }
 
+bool CheckHeaderText(std::string_view field, std::string_view value, FieldErrors& errors) {
+  if (value.find("=?") == std::string_view::npos) return true;
+  AddError(errors, field, "Die Zeichenfolge „=?“ ist hier nicht erlaubt.",
+           "The character sequence \"=?\" is not allowed here.");
+  return false;
+}
+
 bool CheckText(std::string_view field, std::string_view value, std::size_t max_code_points,
                FieldErrors& errors) {
   if (!IsValidUtf8(value)) {
@@ -213,6 +226,8 @@ namespace {
 void CheckContactField(std::string_view name, std::string& value, const ContactData& data,
                        const PhoneNormalizer& phones, FieldErrors& errors) {
   if (value.empty()) return;
+  bool header_bound = name == "titel" || name == "vorname" || name == "nachname" || name == "firma";
+  if (header_bound && !CheckHeaderText(name, value, errors)) return;
   if (name == "anrede" && value != "Herr" && value != "Frau" && value != "Divers") {
     AddError(errors, name, "Bitte wählen Sie eine Anrede aus der Liste.", "Please choose a salutation from the list.");
   } else if (name == "email" && !IsValidEmail(value)) {

@@ -60,8 +60,12 @@ SearchProfileFormResult ParseSearchProfileForm(const Form& form);
 // characters other than line breaks and tabs are dropped.
 std::string SanitizeForDisplay(std::string_view s);
 
-// Checks that a free-text field is valid UTF-8, has no control characters and is at
-// most `max_code_points` long. Appends to `errors` and returns false when not.
+// For text that ends up in a mail header (names, subjects): refuses "=?", which mail clients
+// would decode as an RFC 2047 encoded word instead of showing it as typed.
+bool CheckHeaderText(std::string_view field, std::string_view value, FieldErrors& errors);
+
+// Checks that a free-text field is valid UTF-8, has no control characters (C0, DEL, C1,
+// U+2028, U+2029) and is at most `max_code_points` long. Appends to `errors` and returns false when not.
 bool CheckText(std::string_view field, std::string_view value, std::size_t max_code_points,
                FieldErrors& errors);
 

@@ -108,6 +108,15 @@ TEST(ApplyContactFormTest, ReportsEveryBadFieldInGermanAndEnglish) {
   for (const auto& e : r.errors) EXPECT_FALSE(e.message_en.empty());
 }
 
+TEST(ApplyContactFormTest, RefusesWhatMailHeadersCannotCarry) {
+  for (std::string bad : {"Weber\u0085Bcc", "Weber\u2028x", "Weber\u2029x", "=?utf-8?q?x=0D=0A?="}) {
+    auto r = ApplyContactForm({{"nachname", bad}}, ContactData{}, FakePhones());
+    ASSERT_EQ(r.errors.size(), 1u) << bad;
+    EXPECT_EQ(r.errors[0].field, "nachname");
+  }
+  EXPECT_TRUE(ApplyContactForm({{"nachname", "Müller-Lüdenscheidt"}}, ContactData{}, FakePhones()).errors.empty());
+}
+
 TEST(ApplyContactFormTest, RequiresANameWhenTheNameIsEdited) {
   auto r = ApplyContactForm({{"nachname", "  "}, {"firma", ""}}, ContactData{}, FakePhones());
   ASSERT_EQ(r.errors.size(), 1u);

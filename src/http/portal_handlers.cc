@@ -12,9 +12,12 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::array<std::string_view, 7> kFlashKeys = {
-    "consent", "contact", "profile_added", "profile_saved", "profile_deleted", "withdraw",
-    "deletion"};
+constexpr std::array<std::string_view, 8> kFlashKeys = {
+    "consent", "contact", "contact_email", "profile_added", "profile_saved", "profile_deleted",
+    "withdraw", "deletion"};
+
+// Stands for the neutral page's "new link" form in CSRF tokens (there is no link to bind to).
+constexpr std::string_view kLinkRequestForm = "link-request-form";
 
 struct FieldSpec {
   std::string_view name;
@@ -33,6 +36,7 @@ FieldSpec SpecOf(std::string_view name) {
   if (name == "ort") return {name, "text", "address-level2"};
   if (name == "land") return {name, "text", "country"};
   if (name == "titel") return {name, "text", "honorific-prefix"};
+  if (name == "email") return {name, "email", "email"};
   return {name, "text", "off"};
 }
 
@@ -72,6 +76,7 @@ json Field(const PageRenderer& pages, std::string_view lang, std::string_view fo
           {"error", error},
           {"invalid", !error.empty()},
           {"is_tel", spec.input_type == "tel"},
+          {"is_email", spec.input_type == "email"},
           {"autocomplete", spec.autocomplete}};
 }
 
@@ -102,6 +107,11 @@ json ContactFields(const PageRenderer& pages, std::string_view lang, const core:
       fields.push_back(SelectField(pages, lang, "contact", name, Options(choices, value), errors));
     } else {
       fields.push_back(Field(pages, lang, "contact", name, value, errors));
+    }
+    if (name == "firma") {
+      json email = Field(pages, lang, "contact", "email", FormValue(values, "email"), errors);
+      email["hint"] = pages.Text(lang, "email_note");
+      fields.push_back(email);
     }
   }
   return fields;
@@ -255,12 +265,78 @@ std::string PortalHandlers::CsrfToken(std::string_view token) const {
 }
 
 Response PortalHandlers::NotFound(const Request& request) const {
-  std::string lang = RequestLanguage(request);
+  return NotFoundWith(request, RequestLanguage(request), "", "");
+}
+
+Response PortalHandlers::NotFoundWith(const Request&, const std::string& lang,
+                                      const std::string& email, const std::string& error) const {
   Response r;
-  r.status = 404;
-  r.body = pages_.Render("not_found", json::object(), lang);
+  r.status = error.empty() ? 404 : 422;
+  r.body = pages_.Render("not_found", {{"csrf", CsrfToken(kLinkRequestForm)},
+                                       {"email", email},
+                                       {"error", error},
+                                       {"invalid", !error.empty()}}, lang);
   AddSecurityHeaders(r);
   return r;
+}
+
+Response PortalHandlers::Message(const std::string& lang, int status, const std::string& title,
+                                 const std::string& message) const {
+  Response r;
+  r.status = status;
+  r.body = pages_.Render("message", {{"title", title}, {"message", message}}, lang);
+  AddSecurityHeaders(r);
+  return r;
+}
+
+bool PortalHandlers::CsrfValid(const core::Form& form, std::string_view bound_to) const {
+  return crypto_.ConstantTimeEquals(FormValue(form, "csrf"), CsrfToken(bound_to));
+}
+
+Response PortalHandlers::RequestLink(const Request& request) const {
+  core::Form form = ParseUrlEncoded(request.body);
+  std::string lang = RequestLanguage(request, FormValue(form, "lang"));
+  if (!CsrfValid(form, kLinkRequestForm)) {
+    return Message(lang, 403, pages_.Text(lang, "csrf_title"), pages_.Text(lang, "csrf_message"));
+  }
+  std::string email = FormValue(form, "email");
+  auto status = portal_.RequestNewLink(email);
+  if (!status && status.error().code == core::ErrorCode::kInvalidArgument) {
+    return NotFoundWith(request, lang, email, pages_.Text(lang, "link_request_invalid"));
+  }
+  if (!status) return Failure(request, status.error());
+  return Message(lang, 200, pages_.Text(lang, "link_request_title"), pages_.Text(lang, "link_request_sent"));
+}
+
+Response PortalHandlers::ShowEmailChange(const Request& request, const std::string& token) const {
+  std::string lang = RequestLanguage(request);
+  auto view = portal_.OpenEmailChange(token);
+  if (!view) return Failure(request, view.error());
+  Response r;
+  r.body = pages_.Render("confirm_email", {{"csrf", CsrfToken(token)},
+                                           {"action", "/e/" + token},
+                                           {"company", view->tenant.controller.company},
+                                           {"name", view->name},
+                                           {"old_email", view->old_email},
+                                           {"new_email", view->new_email}}, lang);
+  AddSecurityHeaders(r);
+  return r;
+}
+
+Response PortalHandlers::ConfirmEmail(const Request& request, const std::string& token) const {
+  core::Form form = ParseUrlEncoded(request.body);
+  std::string lang = RequestLanguage(request, FormValue(form, "lang"));
+  if (!CsrfValid(form, token)) {
+    return Message(lang, 403, pages_.Text(lang, "csrf_title"), pages_.Text(lang, "csrf_message"));
+  }
+  app::RequestContext ctx{request.Header("user-agent").substr(0, 512),
+                          core::ShortenIp(request.remote_address), lang};
+  auto status = portal_.ConfirmEmailChange(token, ctx);
+  if (!status && status.error().code == core::ErrorCode::kConflict) {
+    return Message(lang, 409, pages_.Text(lang, "email_conflict_title"), pages_.Text(lang, "email_conflict"));
+  }
+  if (!status) return Failure(request, status.error());
+  return Message(lang, 200, pages_.Text(lang, "email_confirmed_title"), pages_.Text(lang, "email_confirmed"));
 }
 
 Response PortalHandlers::Failure(const Request& request, const core::Error& error) const {
@@ -276,6 +352,17 @@ Response PortalHandlers::Failure(const Request& request, const core::Error& erro
 
 std::optional<Response> PortalHandlers::Handle(const Request& request) const {
   const std::string& path = request.path;
+  if (path == "/link-request") {
+    if (request.method != "POST") return NotFound(request);
+    return RequestLink(request);
+  }
+  if (path.rfind("/e/", 0) == 0) {
+    std::string token = path.substr(3);
+    if (!core::LooksLikeToken(token)) return NotFound(request);
+    if (request.method == "POST") return ConfirmEmail(request, token);
+    if (request.method == "GET" || request.method == "HEAD") return ShowEmailChange(request, token);
+    return NotFound(request);
+  }
   bool consent = path.rfind("/c/", 0) == 0, unsubscribe = path.rfind("/u/", 0) == 0;
   if (!consent && !unsubscribe) return std::nullopt;
   std::string rest = path.substr(3);
@@ -362,7 +449,7 @@ Response PortalHandlers::Post(const Request& request, const std::string& token,
                               const std::string& action) const {
   core::Form form = ParseUrlEncoded(request.body);
   std::string lang = RequestLanguage(request, FormValue(form, "lang"));
-  if (!crypto_.ConstantTimeEquals(FormValue(form, "csrf"), CsrfToken(token))) {
+  if (!CsrfValid(form, token)) {
     Response r;
     r.status = 403;
     r.body = pages_.Render("message", {{"title", pages_.Text(lang, "csrf_title")},
@@ -390,7 +477,9 @@ Response PortalHandlers::Post(const Request& request, const std::string& token,
     status = portal_.GiveConsent(token, ctx);
     done = "consent";
   } else if (action == "contact") {
-    apply(portal_.CorrectData(token, form, ctx), "contact", "contact");
+    auto outcome = portal_.CorrectData(token, form, ctx);
+    bool email_pending = outcome && outcome->email_confirmation_sent;
+    apply(std::move(outcome), "contact", email_pending ? "contact_email" : "contact");
   } else if (action == "search-profiles") {
     apply(portal_.AddSearchProfile(token, form, ctx), "profile-new", "profile_added");
   } else if (action.rfind(profile_prefix, 0) == 0) {

@@ -1,5 +1,6 @@
-// HTTP routes of the recipient's consent page: /c/{token}, its POSTs and export, and the
-// RFC 8058 one-click unsubscribe /u/{token}.
+// HTTP routes of the recipient's consent page: /c/{token}, its POSTs and export, the
+// RFC 8058 one-click unsubscribe /u/{token}, the confirmation of a new e-mail address
+// /e/{token}, and the "new link" request of the neutral page.
 #pragma once
 
 #include <optional>
@@ -7,6 +8,7 @@
 
 #include "app/portal.h"
 #include "core/ports.h"
+#include "core/validation.h"
 #include "http/pages.h"
 #include "http/server.h"
 
@@ -39,6 +41,14 @@ class PortalHandlers {
   Response Export(const Request& request, const std::string& token) const;
   Response OneClickUnsubscribe(const Request& request, const std::string& token) const;
   Response Failure(const Request& request, const core::Error& error) const;
+  Response NotFoundWith(const Request& request, const std::string& lang, const std::string& email,
+                        const std::string& error) const;
+  Response Message(const std::string& lang, int status, const std::string& title,
+                   const std::string& message) const;
+  bool CsrfValid(const core::Form& form, std::string_view bound_to) const;
+  Response RequestLink(const Request& request) const;
+  Response ShowEmailChange(const Request& request, const std::string& token) const;
+  Response ConfirmEmail(const Request& request, const std::string& token) const;
 
   app::Portal& portal_;
   const PageRenderer& pages_;

@@ -195,10 +195,10 @@ describe('Fall 2: correcting contact data, then consent', () => {
     assert.equal(form.mobil, '+49 171 2345678');
     const r = await server.post(`/c/${tok}/contact`, {
       ...form, telefon: '030 1234567', strasse: 'Marienplatz', hausnummer: '8',
-      email: 'attacker@example.net',  // not editable on this form: ignored
+      email: 'attacker@example.net',  // a new address waits for its confirmation
     });
     assert.equal(r.status, 303);
-    assert.equal(r.location, `/c/${tok}?done=contact&lang=de#flash`);
+    assert.equal(r.location, `/c/${tok}?done=contact_email&lang=de#flash`);
 
     const doc = await server.export(tok);
     assert.equal(doc.contact.telefon, '+49 30 1234567');

@@ -141,8 +141,11 @@ export class TestServer {
   async stop() {
     if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) {
       this.proc.kill('SIGTERM');
-      const timer = delay(10_000).then(() => 'timeout');
-      if ((await Promise.race([this.exitPromise, timer])) === 'timeout') {
+      const abort = new AbortController();
+      const timer = delay(10_000, 'timeout', { signal: abort.signal }).catch(() => 'stopped');
+      const outcome = await Promise.race([this.exitPromise, timer]);
+      abort.abort();
+      if (outcome === 'timeout') {
         this.proc.kill('SIGKILL');
         await this.exitPromise;
       }
@@ -264,7 +267,7 @@ export function errorIds(html) {
 }
 
 export function emailOf(html) {
-  const m = html.match(/<strong>E-Mail:<\/strong> ([^<\s]*)/);
+  const m = html.match(/<input id="contact-email" name="email" value="([^"]*)"/);
   return m ? decodeEntities(m[1]) : null;
 }
 

@@ -277,11 +277,16 @@ Result<std::int64_t> SqliteTx::InsertMessage(const core::Message& m) {
   return stored.id;
 }
 
-Status SqliteTx::UpdateMessage(const core::Message& m) {
-  Statement s(db_, "UPDATE messages SET link_token_id = ?, state = ?, skip_reason = ?, "
-                   "to_address = ?, to_name = ?, subject = ?, body_text = ?, body_html = ?, "
-                   "unsubscribe_url = ?, attempts = ?, next_attempt_at = ?, lease_until = ?, "
-                   "message_id = ?, smtp_reply = ?, sent_at = ? WHERE tenant_id = ? AND id = ?");
+namespace {
+
+constexpr std::string_view kUpdateMessage =
+    "UPDATE messages SET link_token_id = ?, state = ?, skip_reason = ?, "
+    "to_address = ?, to_name = ?, subject = ?, body_text = ?, body_html = ?, "
+    "unsubscribe_url = ?, attempts = ?, next_attempt_at = ?, lease_until = ?, "
+    "message_id = ?, smtp_reply = ?, sent_at = ? WHERE tenant_id = ? AND id = ?";
+
+// Binds every field of kUpdateMessage (1..17).
+void BindMessage(Statement& s, const core::Message& m) {
   s.Bind(1, m.link_token_id).Bind(2, core::MessageStateKey(m.state)).Bind(3, m.skip_reason);
   s.Bind(4, m.to_address).Bind(5, m.to_name).Bind(6, m.subject).Bind(7, m.body_text);
   s.Bind(8, m.body_html).Bind(9, m.unsubscribe_url).Bind(10, std::int64_t{m.attempts});
@@ -293,9 +298,33 @@ Status SqliteTx::UpdateMessage(const core::Message& m) {
     s.BindNull(15);
   }
   s.Bind(16, m.tenant_id).Bind(17, m.id);
+}
+
+}  // namespace
+
+Status SqliteTx::UpdateMessage(const core::Message& m) {
+  Statement s(db_, kUpdateMessage);
+  BindMessage(s, m);
   CONSENTD_RETURN_IF_ERROR(s.Run());
   if (db_.Changes() == 0) return core::NotFound("message " + std::to_string(m.id));
   return {};
+}
+
+Result<bool> SqliteTx::UpdateLeasedMessage(const core::Message& m, core::Time lease_until) {
+  Statement s(db_, std::string(kUpdateMessage) + " AND state = 'sending' AND lease_until = ?");
+  BindMessage(s, m);
+  s.Bind(18, core::FormatIso(lease_until));
+  CONSENTD_RETURN_IF_ERROR(s.Run());
+  return db_.Changes() > 0;
+}
+
+Result<bool> SqliteTx::HasOpenMessages(core::TenantId tenant, core::MailingId mailing) {
+  Statement s(db_, "SELECT 1 FROM messages WHERE tenant_id = ? AND mailing_id = ? AND state IN "
+                   "('pending', 'queued', 'sending', 'deferred') LIMIT 1");
+  s.Bind(1, tenant).Bind(2, mailing);
+  bool open = s.Step();
+  if (!s.status()) return s.status().error();
+  return open;
 }
 
 Result<std::vector<core::Message>> SqliteTx::ClaimDueMessages(core::Time now,
@@ -306,7 +335,7 @@ Result<std::vector<core::Message>> SqliteTx::ClaimDueMessages(core::Time now,
                  "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY tenant_id "
                  "ORDER BY id) AS rn FROM messages "
                  "WHERE (state IN ('queued', 'deferred') AND next_attempt_at <= ?) "
-                 "OR (state = 'sending' AND lease_until <= ?)) "
+                 "OR (state = 'sending' AND lease_until < ?)) "
                  "WHERE rn <= ? ORDER BY rn, id LIMIT ?");
   pick.Bind(1, now_iso).Bind(2, now_iso).Bind(3, std::int64_t{per_tenant});
   pick.Bind(4, std::int64_t{limit});
@@ -331,6 +360,45 @@ Status SqliteTx::InsertSuppression(core::TenantId tenant, std::string_view email
                    "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
   s.Bind(1, tenant).Bind(2, email_sha256).Bind(3, reason).Bind(4, core::FormatIso(now));
   return s.Run();
+}
+
+Result<core::EmailChange> SqliteTx::FindEmailChange(std::string_view token_hash) {
+  Statement s(db_, "SELECT id, tenant_id, contact_id, new_email, token_hash, created_at, "
+                   "expires_at, confirmed_at FROM email_changes WHERE token_hash = ?");
+  s.Bind(1, token_hash);
+  if (!s.Step()) {
+    if (!s.status()) return s.status().error();
+    return core::NotFound("e-mail change");
+  }
+  core::EmailChange c;
+  c.id = s.ColumnInt(0);
+  c.tenant_id = s.ColumnInt(1);
+  c.contact_id = s.ColumnInt(2);
+  c.new_email = s.ColumnText(3);
+  c.token_hash = s.ColumnText(4);
+  c.created_at = core::ParseIso(s.ColumnText(5)).value_or(core::Time{});
+  c.expires_at = core::ParseIso(s.ColumnText(6)).value_or(core::Time{});
+  auto confirmed = s.ColumnOptionalText(7);
+  if (confirmed) c.confirmed_at = core::ParseIso(*confirmed);
+  return c;
+}
+
+Result<std::int64_t> SqliteTx::InsertEmailChange(const core::EmailChange& c) {
+  Statement s(db_, "INSERT INTO email_changes (tenant_id, contact_id, new_email, token_hash, "
+                   "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)");
+  s.Bind(1, c.tenant_id).Bind(2, c.contact_id).Bind(3, c.new_email).Bind(4, c.token_hash);
+  s.Bind(5, core::FormatIso(c.created_at)).Bind(6, core::FormatIso(c.expires_at));
+  CONSENTD_RETURN_IF_ERROR(s.Run());
+  return db_.LastInsertId();
+}
+
+Status SqliteTx::MarkEmailChangeConfirmed(core::TenantId tenant, std::int64_t id, core::Time now) {
+  Statement s(db_, "UPDATE email_changes SET confirmed_at = ? WHERE tenant_id = ? AND id = ? "
+                   "AND confirmed_at IS NULL");
+  s.Bind(1, core::FormatIso(now)).Bind(2, tenant).Bind(3, id);
+  CONSENTD_RETURN_IF_ERROR(s.Run());
+  if (db_.Changes() == 0) return core::NotFound("e-mail change " + std::to_string(id));
+  return {};
 }
 
 }  // namespace consentd::storage

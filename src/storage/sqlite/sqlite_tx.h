@@ -63,6 +63,8 @@ class SqliteTx final : public core::WriteTx {
                                                           core::MessageKind kind) override;
   core::Result<std::vector<core::Contact>> FindContactsByEmailAnyTenant(
       std::string_view email) override;
+  core::Result<core::EmailChange> FindEmailChange(std::string_view token_hash) override;
+  core::Result<bool> HasOpenMessages(core::TenantId tenant, core::MailingId mailing) override;
 
   core::Result<core::TenantId> InsertTenant(const core::Tenant& tenant) override;
   core::Result<core::UserId> InsertUser(const core::User& user) override;
@@ -91,11 +93,16 @@ class SqliteTx final : public core::WriteTx {
                                      core::Time now) override;
   core::Result<std::int64_t> InsertMessage(const core::Message& message) override;
   core::Status UpdateMessage(const core::Message& message) override;
+  core::Result<bool> UpdateLeasedMessage(const core::Message& message,
+                                         core::Time lease_until) override;
   core::Result<std::vector<core::Message>> ClaimDueMessages(core::Time now,
                                                             core::Time lease_until,
                                                             int per_tenant, int limit) override;
   core::Status InsertSuppression(core::TenantId tenant, std::string_view email_sha256,
                                  std::string_view reason, core::Time now) override;
+  core::Result<std::int64_t> InsertEmailChange(const core::EmailChange& change) override;
+  core::Status MarkEmailChangeConfirmed(core::TenantId tenant, std::int64_t id,
+                                        core::Time now) override;
 
  private:
   SqliteDb& db_;
