@@ -60,6 +60,9 @@ bool IsTemplate(std::string_view path, std::string_view prefix) {
 struct PageRenderer::Impl {
   std::map<std::string, std::unique_ptr<mustache::mustache>, std::less<>> pages;
   std::map<std::string, nlohmann::json, std::less<>> texts;  // language -> {key: text}
+  // Per language, converted once: {"t": texts, "lang": language}; the bottom of every
+  // render context, so the texts are never copied per request.
+  std::map<std::string, mustache::data, std::less<>> language_data;
 };
 
 PageRenderer::PageRenderer() : impl_(std::make_unique<Impl>()) {
@@ -74,6 +77,12 @@ PageRenderer::PageRenderer() : impl_(std::make_unique<Impl>()) {
       impl_->texts.emplace(std::string(path.substr(5, 2)), std::move(parsed));
     }
   }
+  for (const auto& [language, texts] : impl_->texts) {
+    mustache::data d{mustache::data::type::object};
+    d.set("t", ToMustache(texts));
+    d.set("lang", language);
+    impl_->language_data.emplace(language, std::move(d));
+  }
 }
 
 PageRenderer::~PageRenderer() = default;
@@ -87,15 +96,18 @@ std::string PageRenderer::Render(std::string_view name, const nlohmann::json& da
                                  std::string_view language, bool with_layout) const {
   auto page = impl_->pages.find(name);
   if (page == impl_->pages.end()) Die("no page template " + std::string(name));
-  mustache::data d = ToMustache(data);
-  auto texts = impl_->texts.find(language);
-  if (texts != impl_->texts.end()) d.set("t", ToMustache(texts->second));
-  d.set("lang", std::string(language));
-  std::string body = page->second->render(d);
+  auto texts = impl_->language_data.find(language);
+  if (texts == impl_->language_data.end()) texts = impl_->language_data.find("de");
+  mustache::context<std::string> context{&texts->second};
+  mustache::data page_data = ToMustache(data);
+  context.push(&page_data);
+  std::string body = page->second->render(context);
   auto layout = impl_->pages.find("layout");
   if (!with_layout || layout == impl_->pages.end()) return body;
-  d.set("content", body);
-  return layout->second->render(d);
+  mustache::data content{mustache::data::type::object};
+  content.set("content", std::move(body));
+  context.push(&content);
+  return layout->second->render(context);
 }
 
 std::string PageRenderer::RenderFragment(std::string_view name, const nlohmann::json& data,

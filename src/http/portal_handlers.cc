@@ -146,17 +146,40 @@ core::Form ProfileAsForm(const core::SearchProfile& p) {
           {"bemerkung", p.bemerkung}};
 }
 
-json ObjekttypGroups(const std::string& selected) {
-  json groups = json::array();
-  for (const auto& art : core::Objektarten()) {
-    json options = json::array();
-    for (const auto& typ : core::Objekttypen(art.key)) {
-      options.push_back({{"value", typ.key}, {"label", typ.label},
-                         {"selected", typ.key == selected}});
+std::string HtmlEscape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
     }
-    groups.push_back({{"label", art.label}, {"options", options}});
   }
-  return groups;
+  return out;
+}
+
+// The <optgroup>s of every Objektart with its Objekttypen, `selected` marked. Built as HTML
+// here (our own labels, escaped) because this list of ~140 options is the largest part of
+// the page; the unselected list is built once.
+std::string BuildObjekttypOptions(std::string_view selected) {
+  std::string html;
+  for (const auto& art : core::Objektarten()) {
+    html += "<optgroup label=\"" + HtmlEscape(art.label) + "\">";
+    for (const auto& typ : core::Objekttypen(art.key)) {
+      html += "<option value=\"" + HtmlEscape(typ.key) + "\"";
+      if (typ.key == selected) html += " selected";
+      html += ">" + HtmlEscape(typ.label) + "</option>";
+    }
+    html += "</optgroup>";
+  }
+  return html;
+}
+
+std::string ObjekttypOptions(const std::string& selected) {
+  static const std::string kUnselected = BuildObjekttypOptions("");
+  return selected.empty() ? kUnselected : BuildObjekttypOptions(selected);
 }
 
 json ProfileForm(const PageRenderer& pages, std::string_view lang, const std::string& form_id,
@@ -170,7 +193,7 @@ json ProfileForm(const PageRenderer& pages, std::string_view lang, const std::st
   selects.push_back(SelectField(pages, lang, form_id, "objektart",
                                 Options(ChoicesOf(core::Objektarten(), choose), FormValue(v, "objektart")), errors));
   json objekttyp = Field(pages, lang, form_id, "objekttyp", "", errors);
-  objekttyp["groups"] = ObjekttypGroups(FormValue(v, "objekttyp"));
+  objekttyp["options_html"] = ObjekttypOptions(FormValue(v, "objekttyp"));
   objekttyp["any_label"] = pages.Text(lang, "any_type");
   json region = json::array();
   for (std::string_view name : {"plz", "ort", "radius_km"}) {

@@ -31,7 +31,33 @@ core::Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) 
   return db;
 }
 
-SqliteDb::~SqliteDb() { sqlite3_close_v2(db_); }
+SqliteDb::~SqliteDb() {
+  for (auto& [sql, statements] : idle_statements_) {
+    for (sqlite3_stmt* stmt : statements) sqlite3_finalize(stmt);
+  }
+  sqlite3_close_v2(db_);
+}
+
+sqlite3_stmt* SqliteDb::Acquire(const std::string& sql, int* rc) {
+  auto it = idle_statements_.find(sql);
+  if (it != idle_statements_.end() && !it->second.empty()) {
+    sqlite3_stmt* stmt = it->second.back();
+    it->second.pop_back();
+    *rc = SQLITE_OK;
+    return stmt;
+  }
+  sqlite3_stmt* stmt = nullptr;
+  *rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                           SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  return *rc == SQLITE_OK ? stmt : nullptr;
+}
+
+void SqliteDb::Release(const std::string& sql, sqlite3_stmt* stmt) {
+  if (!stmt) return;
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  idle_statements_[sql].push_back(stmt);
+}
 
 core::Status SqliteDb::Exec(std::string_view sql) {
   std::string copy(sql);
@@ -43,13 +69,13 @@ core::Status SqliteDb::Exec(std::string_view sql) {
 std::int64_t SqliteDb::LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
 int SqliteDb::Changes() const { return sqlite3_changes(db_); }
 
-Statement::Statement(SqliteDb& db, std::string_view sql) : db_(db) {
-  int rc = sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &stmt_,
-                              nullptr);
+Statement::Statement(SqliteDb& db, std::string_view sql) : db_(db), sql_(sql) {
+  int rc = SQLITE_OK;
+  stmt_ = db.Acquire(sql_, &rc);
   if (rc != SQLITE_OK) Fail(rc);
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() { db_.Release(sql_, stmt_); }
 
 void Statement::Fail(int rc) {
   if (status_) status_ = FromSqlite(db_.handle(), rc);

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "core/result.h"
 
@@ -30,9 +32,16 @@ class SqliteDb {
   int Changes() const;
   sqlite3* handle() { return db_; }
 
+  // Prepared statements are kept per SQL text and reused: preparing costs more than most
+  // of our queries. Acquire returns a ready statement (or null and sets *rc); Release
+  // resets it and keeps it for the next Acquire of the same SQL.
+  sqlite3_stmt* Acquire(const std::string& sql, int* rc);
+  void Release(const std::string& sql, sqlite3_stmt* stmt);
+
  private:
   explicit SqliteDb(sqlite3* db) : db_(db) {}
   sqlite3* db_;
+  std::unordered_map<std::string, std::vector<sqlite3_stmt*>> idle_statements_;
 };
 
 // A prepared statement. Bind indexes start at 1, column indexes at 0.
@@ -65,6 +74,7 @@ class Statement {
  private:
   void Fail(int rc);
   SqliteDb& db_;
+  std::string sql_;
   sqlite3_stmt* stmt_ = nullptr;
   core::Status status_;
 };
