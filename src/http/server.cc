@@ -138,7 +138,6 @@ core::Result<std::uint16_t> Server::Start() {
       MHD_OPTION_CONNECTION_TIMEOUT, impl_->options.connection_timeout_seconds,
       MHD_OPTION_PER_IP_CONNECTION_LIMIT, impl_->options.per_ip_connection_limit,
       MHD_OPTION_CONNECTION_LIMIT, 4096u,
-      MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
       MHD_OPTION_NOTIFY_COMPLETED, &OnCompleted, nullptr,
       MHD_OPTION_END);
   if (!impl_->daemon) {
