@@ -207,6 +207,23 @@ TEST_F(DeliveryTest, SkipsWhoMustNotBeMailedAndSaysWhy) {
   EXPECT_EQ(Summary(tenant_, confirmed).Count(core::MessageState::kQueued), 2);
 }
 
+TEST_F(DeliveryTest, AMailingLeftPreparingIsResumedAfterARestart) {
+  std::vector<core::ContactId> ids;
+  for (int i = 0; i < 1200; ++i) ids.push_back(f_.AddContact(tenant_, "r" + std::to_string(i) + "@example.com"));
+  MailingRequest r;
+  r.tenant = tenant_;
+  r.subject = "Betreff";
+  r.filter = "all";
+  auto id = CreateMailing(*f_.store, f_.clock, r).value();  // ... and the process dies here
+  EXPECT_EQ(Summary(tenant_, id).Count(core::MessageState::kPending), 1200);
+  EXPECT_EQ(worker_.RunOnce(&sender_).value(), 0) << "nothing is sent before it is prepared";
+  ASSERT_TRUE(ResumePreparingMailings(*f_.store, f_.clock, f_.crypto, {"https://x.example"}));
+  auto summary = Summary(tenant_, id);
+  EXPECT_EQ(summary.mailing.state, core::MailingState::kQueued);
+  EXPECT_EQ(summary.Count(core::MessageState::kQueued), 1200);
+  EXPECT_EQ(summary.Count(core::MessageState::kPending), 0);
+}
+
 TEST_F(DeliveryTest, RefusesATemplateThatCouldLoseTheLink) {
   MailingRequest r;
   r.tenant = tenant_;
