@@ -1,8 +1,7 @@
 #include "app/admin.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "app/evidence.h"
 #include "app/mail_templates.h"
@@ -46,11 +45,11 @@ bool IsHttpUrl(const std::string& s) {
 }
 
 Status SeedPurpose(core::WriteTx& tx, const core::Crypto& crypto, const core::Tenant& tenant) {
-  auto purpose_id = tx.InsertPurpose(
-      {0, tenant.id, std::string(core::kDefaultPurposeKey), std::string(core::kDefaultPurposeName)});
+  auto purpose_id = tx.InsertPurpose({0, tenant.id, std::string(core::kDefaultPurposeKey),
+                                      std::string(core::kDefaultPurposeName)});
   if (!purpose_id) return purpose_id.error();
-  for (auto [lang, body] : {std::pair{"de", ConsentTextDe(tenant)},
-                            std::pair{"en", ConsentTextEn(tenant)}}) {
+  for (auto [lang, body] :
+       {std::pair{"de", ConsentTextDe(tenant)}, std::pair{"en", ConsentTextEn(tenant)}}) {
     core::ConsentText text{*purpose_id, 1, lang, body, crypto.Sha256Hex(body)};
     CONSENTD_RETURN_IF_ERROR(tx.InsertConsentText(tenant.id, text));
   }
@@ -67,26 +66,33 @@ core::FieldErrors ValidateTenant(const core::Tenant& t) {
                       "Slug: 1–40 lower-case letters, digits or hyphens."});
   }
   if (core::Trim(c.company).empty()) {
-    errors.push_back({"company", "Bitte den Firmennamen angeben.", "Please give the company name."});
+    errors.push_back(
+        {"company", "Bitte den Firmennamen angeben.", "Please give the company name."});
   }
-  if (core::CheckText("company", c.company, 200, errors)) core::CheckHeaderText("company", c.company, errors);
+  if (core::CheckText("company", c.company, 200, errors))
+    core::CheckHeaderText("company", c.company, errors);
   if (core::CheckText("sender_name", t.sender_name, 200, errors)) {
     core::CheckHeaderText("sender_name", t.sender_name, errors);
   }
   core::CheckText("street", c.street, 150, errors);
   core::CheckText("city", c.city, 100, errors);
   if (!t.sender_email.empty() && !core::IsValidEmail(t.sender_email)) {
-    errors.push_back({"sender_email", "Bitte eine gültige Absenderadresse angeben.", "Please give a valid sender address."});
+    errors.push_back({"sender_email", "Bitte eine gültige Absenderadresse angeben.",
+                      "Please give a valid sender address."});
   }
   if (!c.email.empty() && !core::IsValidEmail(c.email)) {
-    errors.push_back({"email", "Bitte eine gültige E-Mail-Adresse angeben.", "Please give a valid e-mail address."});
+    errors.push_back({"email", "Bitte eine gültige E-Mail-Adresse angeben.",
+                      "Please give a valid e-mail address."});
   }
   if (!c.postal_code.empty() && !core::IsValidPostalCode(c.postal_code, c.country)) {
-    errors.push_back({"postal_code", "Bitte eine gültige Postleitzahl angeben.", "Please give a valid postal code."});
+    errors.push_back({"postal_code", "Bitte eine gültige Postleitzahl angeben.",
+                      "Please give a valid postal code."});
   }
-  for (auto [field, url] : {std::pair{"privacy_url", &c.privacy_url}, std::pair{"imprint_url", &c.imprint_url}}) {
+  for (auto [field, url] :
+       {std::pair{"privacy_url", &c.privacy_url}, std::pair{"imprint_url", &c.imprint_url}}) {
     if (!url->empty() && !IsHttpUrl(*url)) {
-      errors.push_back({field, "Bitte eine Adresse mit https:// angeben.", "Please give an address starting with https://."});
+      errors.push_back({field, "Bitte eine Adresse mit https:// angeben.",
+                        "Please give an address starting with https://."});
     }
   }
   return errors;
@@ -95,7 +101,8 @@ core::FieldErrors ValidateTenant(const core::Tenant& t) {
 Result<core::TenantId> CreateTenant(core::Store& store, const core::Crypto& crypto,
                                     const core::Tenant& tenant, core::Time now) {
   auto errors = ValidateTenant(tenant);
-  if (!errors.empty()) return core::InvalidArgument(errors.front().field + ": " + errors.front().message_en);
+  if (!errors.empty())
+    return core::InvalidArgument(errors.front().field + ": " + errors.front().message_en);
   core::TenantId id = 0;
   auto status = store.Write([&](core::WriteTx& tx) -> Status {
     auto existing = tx.FindTenantBySlug(tenant.slug);
@@ -105,11 +112,13 @@ Result<core::TenantId> CreateTenant(core::Store& store, const core::Crypto& cryp
     id = *inserted;
     core::Tenant stored = tenant;
     stored.id = id;
-    core::User system{0, id, "portal@system.invalid", std::string(core::kSystemUserName),
-                      core::Role::kSystem, "", true};
+    core::User system{
+        0,  id,  "portal@system.invalid", std::string(core::kSystemUserName), core::Role::kSystem,
+        "", true};
     auto user = tx.InsertUser(system);
     if (!user) return user.error();
-    for (const auto& tmpl : DefaultTemplates(id, now)) CONSENTD_RETURN_IF_ERROR(tx.SaveTemplate(tmpl));
+    for (const auto& tmpl : DefaultTemplates(id, now))
+      CONSENTD_RETURN_IF_ERROR(tx.SaveTemplate(tmpl));
     return SeedPurpose(tx, crypto, stored);
   });
   if (!status) return status.error();
@@ -121,8 +130,10 @@ Result<core::UserId> CreateUser(core::Store& store, const core::Crypto& crypto,
                                 const std::string& name, core::Role role,
                                 const std::string& password) {
   if (!core::IsValidEmail(email)) return core::InvalidArgument("the e-mail address is not valid");
-  if (role == core::Role::kSystem) return core::InvalidArgument("system users are created with their tenant");
-  if (core::CodePointCount(password) < 12) return core::InvalidArgument("the password needs at least 12 characters");
+  if (role == core::Role::kSystem)
+    return core::InvalidArgument("system users are created with their tenant");
+  if (core::CodePointCount(password) < 12)
+    return core::InvalidArgument("the password needs at least 12 characters");
   std::string hash = crypto.HashPassword(password);
   core::UserId id = 0;
   auto status = store.Write([&](core::WriteTx& tx) -> Status {
@@ -142,7 +153,8 @@ Result<ContactOutcome> CreateContact(core::Store& store, const core::Clock& cloc
                                      const core::Form& fields, core::LegalBasis basis) {
   auto applied = core::ApplyContactForm(fields, core::ContactData{}, phones);
   if (applied.data.email.empty() && applied.errors.empty()) {
-    applied.errors.push_back({"email", "Bitte eine E-Mail-Adresse angeben.", "Please give an e-mail address."});
+    applied.errors.push_back(
+        {"email", "Bitte eine E-Mail-Adresse angeben.", "Please give an e-mail address."});
   }
   if (!applied.errors.empty()) return ContactOutcome{0, std::move(applied.errors)};
   ContactOutcome outcome;
@@ -170,8 +182,14 @@ Result<std::string> IssueLink(core::Store& store, const core::Clock& clock,
     if (!c) return c.error();
     if (c->erased) return core::NotFound("contact " + std::to_string(contact));
     const core::Time now = clock.Now();
-    core::LinkToken link{0, tenant, contact, crypto.Sha256Hex(token), mailing, now,
-                         now + core::kDefaultTokenLifetime, std::nullopt};
+    core::LinkToken link{0,
+                         tenant,
+                         contact,
+                         crypto.Sha256Hex(token),
+                         mailing,
+                         now,
+                         now + core::kDefaultTokenLifetime,
+                         std::nullopt};
     auto id = tx.InsertLinkToken(link);
     if (!id) return id.error();
     return {};
@@ -189,20 +207,38 @@ struct DemoContact {
 
 std::vector<DemoContact> DemoContacts() {
   return {
-      {{{"anrede", "Frau"}, {"vorname", "Erika"}, {"nachname", "Mustermann"},
-        {"email", "erika.mustermann@example.com"}, {"telefon", "030 1234567"},
-        {"strasse", "Heidestraße"}, {"hausnummer", "17"}, {"plz", "10557"}, {"ort", "Berlin"},
+      {{{"anrede", "Frau"},
+        {"vorname", "Erika"},
+        {"nachname", "Mustermann"},
+        {"email", "erika.mustermann@example.com"},
+        {"telefon", "030 1234567"},
+        {"strasse", "Heidestraße"},
+        {"hausnummer", "17"},
+        {"plz", "10557"},
+        {"ort", "Berlin"},
         {"kontaktart", "interessent"}},
        core::LegalBasis::kOwnEnquiry},
-      {{{"anrede", "Herr"}, {"titel", "Dr."}, {"vorname", "Jürgen"}, {"nachname", "Müller"},
-        {"email", "juergen.mueller@example.com"}, {"mobil", "0171 2345678"},
-        {"plz", "80331"}, {"ort", "München"}, {"kontaktart", "eigentuemer"}},
+      {{{"anrede", "Herr"},
+        {"titel", "Dr."},
+        {"vorname", "Jürgen"},
+        {"nachname", "Müller"},
+        {"email", "juergen.mueller@example.com"},
+        {"mobil", "0171 2345678"},
+        {"plz", "80331"},
+        {"ort", "München"},
+        {"kontaktart", "eigentuemer"}},
        core::LegalBasis::kExistingCustomer},
-      {{{"anrede", "Frau"}, {"vorname", "Ayşe"}, {"nachname", "Özdemir"},
-        {"email", "ayse.oezdemir@example.com"}, {"plz", "50667"}, {"ort", "Köln"},
+      {{{"anrede", "Frau"},
+        {"vorname", "Ayşe"},
+        {"nachname", "Özdemir"},
+        {"email", "ayse.oezdemir@example.com"},
+        {"plz", "50667"},
+        {"ort", "Köln"},
         {"kontaktart", "interessent"}},
        core::LegalBasis::kConsent},
-      {{{"vorname", "Alex"}, {"nachname", "Weber"}, {"email", "alex.weber@example.com"},
+      {{{"vorname", "Alex"},
+        {"nachname", "Weber"},
+        {"email", "alex.weber@example.com"},
         {"kontaktart", "interessent"}},
        core::LegalBasis::kOwnEnquiry},
   };
@@ -211,8 +247,13 @@ std::vector<DemoContact> DemoContacts() {
 core::Tenant DemoTenant() {
   core::Tenant t;
   t.slug = "demo";
-  t.controller = {"Musterimmobilien GmbH & Co. KG", "Friedrichstraße 100", "10117", "Berlin", "DE",
-                  "datenschutz@musterimmobilien.example", "+49 30 9876543",
+  t.controller = {"Musterimmobilien GmbH & Co. KG",
+                  "Friedrichstraße 100",
+                  "10117",
+                  "Berlin",
+                  "DE",
+                  "datenschutz@musterimmobilien.example",
+                  "+49 30 9876543",
                   "https://musterimmobilien.example/datenschutz",
                   "https://musterimmobilien.example/impressum"};
   t.sender_email = "info@musterimmobilien.example";
@@ -246,7 +287,8 @@ Result<core::ContactId> FindOrCreateContact(core::Store& store, const core::Cloc
   if (id != 0) return id;
   auto created = CreateContact(store, clock, phones, tenant, demo.fields, demo.basis);
   if (!created) return created.error();
-  if (!created->errors.empty()) return core::Internal("demo contact invalid: " + created->errors.front().field);
+  if (!created->errors.empty())
+    return core::Internal("demo contact invalid: " + created->errors.front().field);
   return created->id;
 }
 

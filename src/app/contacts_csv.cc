@@ -3,11 +3,11 @@
 #include <csv.h>
 
 #include <algorithm>
-#include <deque>
-#include <future>
 #include <array>
 #include <charconv>
 #include <chrono>
+#include <deque>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
@@ -783,10 +783,14 @@ class RowImporter {
                    core::ApplyContactForm(row.form, core::ContactData{}, phones_).errors);
       return;
     }
-    window.push_back(Pending{record.line, std::move(row),
-                             RowContext{tenant_, crypto_, phones_, now, record.line}, {}, {}});
+    window.push_back(Pending{record.line,
+                             std::move(row),
+                             RowContext{tenant_, crypto_, phones_, now, record.line},
+                             {},
+                             {}});
     Pending& p = window.back();
-    p.done = store_.WriteAsync([&p](core::WriteTx& tx) { return ApplyRow(tx, p.ctx, p.row, p.outcome); });
+    p.done = store_.WriteAsync(
+        [&p](core::WriteTx& tx) { return ApplyRow(tx, p.ctx, p.row, p.outcome); });
   }
 
   Status Drain(std::deque<Pending>& window, ImportReport& report) {

@@ -33,7 +33,8 @@ nlohmann::json SentPayload(const core::Message& m, const core::SendResult& r, co
           {"kind", core::MessageKindKey(m.kind)},
           {"mailing_id", m.mailing_id ? nlohmann::json(*m.mailing_id) : nlohmann::json(nullptr)},
           {"message_id", m.message_id},
-          {"link_token_id", m.link_token_id ? nlohmann::json(*m.link_token_id) : nlohmann::json(nullptr)},
+          {"link_token_id",
+           m.link_token_id ? nlohmann::json(*m.link_token_id) : nlohmann::json(nullptr)},
           {"to", m.to_address},
           {"subject", m.subject},
           {"server_reply", r.reply}};
@@ -94,7 +95,8 @@ Result<int> DeliveryWorker::Round(std::map<std::string, std::unique_ptr<core::Ma
   std::vector<core::Message> leased;
   std::map<core::TenantId, core::Tenant> tenants;
   CONSENTD_RETURN_IF_ERROR(store_.Write([&](core::WriteTx& tx) -> Status {
-    auto claimed = tx.ClaimDueMessages(now, now + options_.lease, options_.per_tenant, options_.batch);
+    auto claimed =
+        tx.ClaimDueMessages(now, now + options_.lease, options_.per_tenant, options_.batch);
     if (!claimed) return claimed.error();
     leased = std::move(*claimed);
     for (const auto& m : leased) {

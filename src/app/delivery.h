@@ -20,9 +20,9 @@
 namespace consentd::app {
 
 struct DeliveryOptions {
-  int threads = 4;      // messages sent in parallel (each thread keeps its connection)
-  int batch = 16;       // messages one thread leases at a time
-  int per_tenant = 8;   // at most this many of one tenant per lease round (fairness)
+  int threads = 4;     // messages sent in parallel (each thread keeps its connection)
+  int batch = 16;      // messages one thread leases at a time
+  int per_tenant = 8;  // at most this many of one tenant per lease round (fairness)
   std::chrono::seconds lease{300};
   std::chrono::milliseconds idle_poll{500};
   core::RetryPolicy retry;

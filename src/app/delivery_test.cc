@@ -3,12 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <map>
+#include <set>
 
 #include "app/mailing.h"
 #include "app/portal.h"
-
-#include <map>
-#include <set>
 #include "testing/fixtures.h"
 
 namespace consentd::app {
@@ -35,7 +34,8 @@ class NoFactory final : public core::MailSenderFactory {
 
 class DeliveryTest : public ::testing::Test {
  protected:
-  DeliveryTest() : tenant_(f_.AddTenant("a")), worker_(*f_.store, f_.clock, f_.crypto, factory_, Options()) {}
+  DeliveryTest()
+      : tenant_(f_.AddTenant("a")), worker_(*f_.store, f_.clock, f_.crypto, factory_, Options()) {}
 
   static DeliveryOptions Options() {
     DeliveryOptions o;
@@ -50,14 +50,16 @@ class DeliveryTest : public ::testing::Test {
   core::MailingId Queue(core::TenantId tenant, int contacts) {
     std::vector<core::ContactId> ids;
     for (int i = 0; i < contacts; ++i) {
-      ids.push_back(f_.AddContact(tenant, "c" + std::to_string(tenant) + "-" + std::to_string(i) + "@example.com"));
+      ids.push_back(f_.AddContact(
+          tenant, "c" + std::to_string(tenant) + "-" + std::to_string(i) + "@example.com"));
     }
     MailingRequest r;
     r.tenant = tenant;
     r.subject = "Ihre Daten – bitte prüfen";
     r.contacts = ids;
     auto id = CreateMailing(*f_.store, f_.clock, r).value();
-    EXPECT_TRUE(PrepareMailing(*f_.store, f_.clock, f_.crypto, {"https://consent.example"}, tenant, id));
+    EXPECT_TRUE(
+        PrepareMailing(*f_.store, f_.clock, f_.crypto, {"https://consent.example"}, tenant, id));
     return id;
   }
 
@@ -146,7 +148,8 @@ TEST_F(DeliveryTest, PermanentFailureIsNotRetried) {
 
 TEST_F(DeliveryTest, GivesUpAfterTheMaximumAge) {
   auto id = Queue(tenant_, 1);
-  for (int i = 0; i < 10; ++i) sender_.script.push_back({core::SendOutcome::kTransient, "451 later"});
+  for (int i = 0; i < 10; ++i)
+    sender_.script.push_back({core::SendOutcome::kTransient, "451 later"});
   for (int round = 0; round < 10 && !Summary(tenant_, id).Finished(); ++round) {
     (void)worker_.RunOnce(&sender_);
     f_.clock.Advance(std::chrono::minutes(30));
@@ -158,7 +161,8 @@ TEST_F(DeliveryTest, GivesUpAfterTheMaximumAge) {
 TEST_F(DeliveryTest, MessagesOfACrashedSenderReturnWhenTheLeaseExpires) {
   auto id = Queue(tenant_, 2);
   ASSERT_TRUE(f_.store->Write([&](core::WriteTx& tx) -> core::Status {
-    auto claimed = tx.ClaimDueMessages(f_.clock.Now(), f_.clock.Now() + std::chrono::seconds(300), 8, 16);
+    auto claimed =
+        tx.ClaimDueMessages(f_.clock.Now(), f_.clock.Now() + std::chrono::seconds(300), 8, 16);
     EXPECT_EQ(claimed->size(), 2u);
     return {};
   }));  // ... and the sender dies before recording anything.
@@ -203,13 +207,15 @@ TEST_F(DeliveryTest, SkipsWhoMustNotBeMailedAndSaysWhy) {
   EXPECT_EQ(reasons[ok], "");
   r.lawful_confirmation = "Bestandskunden, § 7 Abs. 3 UWG geprüft";
   auto confirmed = CreateMailing(*f_.store, f_.clock, r).value();
-  ASSERT_TRUE(PrepareMailing(*f_.store, f_.clock, f_.crypto, {"https://x.example"}, tenant_, confirmed));
+  ASSERT_TRUE(
+      PrepareMailing(*f_.store, f_.clock, f_.crypto, {"https://x.example"}, tenant_, confirmed));
   EXPECT_EQ(Summary(tenant_, confirmed).Count(core::MessageState::kQueued), 2);
 }
 
 TEST_F(DeliveryTest, AMailingLeftPreparingIsResumedAfterARestart) {
   std::vector<core::ContactId> ids;
-  for (int i = 0; i < 1200; ++i) ids.push_back(f_.AddContact(tenant_, "r" + std::to_string(i) + "@example.com"));
+  for (int i = 0; i < 1200; ++i)
+    ids.push_back(f_.AddContact(tenant_, "r" + std::to_string(i) + "@example.com"));
   MailingRequest r;
   r.tenant = tenant_;
   r.subject = "Betreff";
@@ -234,9 +240,11 @@ TEST_F(DeliveryTest, RefusesATemplateThatCouldLoseTheLink) {
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.error().message.find("Abschnitt"), std::string::npos);
   r.body_text = "Guten Tag {{vornamee}}, {{consent_url}}";
-  EXPECT_NE(CreateMailing(*f_.store, f_.clock, r).error().message.find("vornamee"), std::string::npos);
+  EXPECT_NE(CreateMailing(*f_.store, f_.clock, r).error().message.find("vornamee"),
+            std::string::npos);
   r.body_text = "Guten Tag, ohne Link";
-  EXPECT_NE(CreateMailing(*f_.store, f_.clock, r).error().message.find("consent_url"), std::string::npos);
+  EXPECT_NE(CreateMailing(*f_.store, f_.clock, r).error().message.find("consent_url"),
+            std::string::npos);
   r.body_text.reset();
   r.subject = "Hallo\r\nBcc: x@example.com";
   EXPECT_FALSE(CreateMailing(*f_.store, f_.clock, r));

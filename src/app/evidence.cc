@@ -3,8 +3,8 @@
 namespace consentd::app {
 
 core::Status AppendActivity(core::WriteTx& tx, const core::Crypto& crypto, core::TenantId tenant,
-                            core::ContactId contact, core::ActivityType type,
-                            core::UserId author, core::Time now, const nlohmann::json& payload) {
+                            core::ContactId contact, core::ActivityType type, core::UserId author,
+                            core::Time now, const nlohmann::json& payload) {
   auto head = tx.LockChainHead(tenant);
   if (!head) return head.error();
   core::Activity a;

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,8 +14,8 @@ namespace consentd::app {
 
 // Appends an activity with `payload` to the tenant's chain, inside `tx`.
 core::Status AppendActivity(core::WriteTx& tx, const core::Crypto& crypto, core::TenantId tenant,
-                            core::ContactId contact, core::ActivityType type,
-                            core::UserId author, core::Time now, const nlohmann::json& payload);
+                            core::ContactId contact, core::ActivityType type, core::UserId author,
+                            core::Time now, const nlohmann::json& payload);
 
 struct ChainReport {
   core::TenantId tenant = 0;
@@ -27,7 +26,6 @@ struct ChainReport {
 };
 
 // Recomputes every tenant's chain. A payload that is still present must match its digest.
-core::Result<std::vector<ChainReport>> VerifyChains(core::Store& store,
-                                                    const core::Crypto& crypto);
+core::Result<std::vector<ChainReport>> VerifyChains(core::Store& store, const core::Crypto& crypto);
 
 }  // namespace consentd::app

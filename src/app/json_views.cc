@@ -64,11 +64,9 @@ json ChangesJson(const std::vector<core::FieldChange>& changes) {
 
 json ControllerJson(const core::Tenant& t) {
   const auto& c = t.controller;
-  return {{"company", c.company},   {"street", c.street},
-          {"postal_code", c.postal_code}, {"city", c.city},
-          {"country", c.country},   {"email", c.email},
-          {"phone", c.phone},       {"privacy_url", c.privacy_url},
-          {"imprint_url", c.imprint_url}};
+  return {{"company", c.company}, {"street", c.street},           {"postal_code", c.postal_code},
+          {"city", c.city},       {"country", c.country},         {"email", c.email},
+          {"phone", c.phone},     {"privacy_url", c.privacy_url}, {"imprint_url", c.imprint_url}};
 }
 
 core::Result<json> ExportContactJson(core::ReadTx& tx, core::TenantId tenant,

@@ -161,12 +161,12 @@ std::vector<core::MailTemplate> DefaultTemplates(core::TenantId tenant, core::Ti
        std::string(kHtmlEn), now},
       {0, tenant, link, "de", "Neuer Link", "Ihr neuer Link zu Ihren Daten",
        std::string(kNewLinkTextDe), "", now},
-      {0, tenant, link, "en", "New link", "Your new link to your data",
-       std::string(kNewLinkTextEn), "", now},
+      {0, tenant, link, "en", "New link", "Your new link to your data", std::string(kNewLinkTextEn),
+       "", now},
       {0, tenant, confirm, "de", "E-Mail-Adresse bestätigen",
        "Bitte bestätigen Sie Ihre neue E-Mail-Adresse", std::string(kConfirmTextDe), "", now},
-      {0, tenant, confirm, "en", "Confirm e-mail address",
-       "Please confirm your new e-mail address", std::string(kConfirmTextEn), "", now},
+      {0, tenant, confirm, "en", "Confirm e-mail address", "Please confirm your new e-mail address",
+       std::string(kConfirmTextEn), "", now},
   };
 }
 
@@ -192,7 +192,8 @@ std::string NewMessageId(const core::Crypto& crypto, const core::Tenant& tenant,
     random += kHex[b >> 4];
     random += kHex[b & 15];
   }
-  const std::string& sender = tenant.sender_email.empty() ? tenant.controller.email : tenant.sender_email;
+  const std::string& sender =
+      tenant.sender_email.empty() ? tenant.controller.email : tenant.sender_email;
   auto at = sender.rfind('@');
   std::string domain = at == std::string::npos ? "consentd.invalid" : sender.substr(at + 1);
   return "<m" + std::to_string(message_id) + "." + random + "@" + domain + ">";

@@ -32,8 +32,10 @@ Status CheckRequest(const MailingRequest& r) {
   if (r.contacts.empty() == r.filter.empty()) {
     return core::InvalidArgument("choose recipients either by contact ids or by a filter");
   }
-  if (r.language != "de" && r.language != "en") return core::InvalidArgument("language must be de or en");
-  if (core::RequiredLinkOf(r.template_key) != "consent_url" || r.template_key == core::kNewLinkTemplateKey) {
+  if (r.language != "de" && r.language != "en")
+    return core::InvalidArgument("language must be de or en");
+  if (core::RequiredLinkOf(r.template_key) != "consent_url" ||
+      r.template_key == core::kNewLinkTemplateKey) {
     return core::InvalidArgument("template '" + r.template_key + "' cannot be used for a mailing");
   }
   return {};
@@ -102,16 +104,23 @@ Status PrepareMessage(core::WriteTx& tx, const ChunkContext& ctx, core::Message&
   if (!contact) return contact.error();
   auto facts = FactsOf(tx, ctx, *contact);
   if (!facts) return facts.error();
-  core::SkipReason skip = contact->erased ? core::SkipReason::kSuppressed
-                                          : core::EligibilityOf(*facts, !ctx.mailing.lawful_confirmation.empty());
+  core::SkipReason skip =
+      contact->erased ? core::SkipReason::kSuppressed
+                      : core::EligibilityOf(*facts, !ctx.mailing.lawful_confirmation.empty());
   if (skip != core::SkipReason::kNone) {
     m.state = core::MessageState::kSkipped;
     m.skip_reason = std::string(core::SkipReasonKey(skip));
     return tx.UpdateMessage(m);
   }
   std::string token = core::Base64UrlEncode(ctx.crypto.RandomBytes(core::kTokenBytes));
-  core::LinkToken link{0, ctx.tenant.id, contact->id, ctx.crypto.Sha256Hex(token), ctx.mailing.id,
-                       ctx.now, ctx.now + core::kDefaultTokenLifetime, std::nullopt};
+  core::LinkToken link{0,
+                       ctx.tenant.id,
+                       contact->id,
+                       ctx.crypto.Sha256Hex(token),
+                       ctx.mailing.id,
+                       ctx.now,
+                       ctx.now + core::kDefaultTokenLifetime,
+                       std::nullopt};
   auto link_id = tx.InsertLinkToken(link);
   if (!link_id) return link_id.error();
   TemplateValues values = TenantValues(ctx.tenant);
@@ -168,7 +177,8 @@ Result<core::MailingId> CreateMailing(core::Store& store, const core::Clock& clo
   core::MailingId id = 0;
   auto status = store.Write([&](core::WriteTx& tx) -> Status {
     auto tmpl = tx.FindTemplate(request.tenant, request.template_key, request.language);
-    if (!tmpl) return core::NotFound("template '" + request.template_key + "' (" + request.language + ")");
+    if (!tmpl)
+      return core::NotFound("template '" + request.template_key + "' (" + request.language + ")");
     core::MailTemplate copy = MailingCopy(*tmpl, request);
     auto compiled = CompiledTemplate::Compile(copy);
     if (!compiled) return compiled.error();
@@ -183,9 +193,18 @@ Result<core::MailingId> CreateMailing(core::Store& store, const core::Clock& clo
       author = system->id;
     }
     const core::Time now = clock.Now();
-    core::Mailing m{0, request.tenant, copy.key, copy.language, copy.subject, copy.body_text,
-                    copy.body_html, core::MailingState::kPreparing, author, now,
-                    SelectionText(request), request.lawful_confirmation};
+    core::Mailing m{0,
+                    request.tenant,
+                    copy.key,
+                    copy.language,
+                    copy.subject,
+                    copy.body_text,
+                    copy.body_html,
+                    core::MailingState::kPreparing,
+                    author,
+                    now,
+                    SelectionText(request),
+                    request.lawful_confirmation};
     auto inserted = tx.InsertMailing(m);
     if (!inserted) return inserted.error();
     id = *inserted;
@@ -221,8 +240,15 @@ Status PrepareMailing(core::Store& store, const core::Clock& clock, const core::
     return {};
   }));
   if (mailing.state != core::MailingState::kPreparing) return {};
-  core::MailTemplate copy{0, tenant, mailing.template_key, mailing.language, "", mailing.subject,
-                          mailing.body_text, mailing.body_html, mailing.created_at};
+  core::MailTemplate copy{0,
+                          tenant,
+                          mailing.template_key,
+                          mailing.language,
+                          "",
+                          mailing.subject,
+                          mailing.body_text,
+                          mailing.body_html,
+                          mailing.created_at};
   auto compiled = CompiledTemplate::Compile(copy);
   if (!compiled) return compiled.error();
   for (;;) {
@@ -233,7 +259,8 @@ Status PrepareMailing(core::Store& store, const core::Clock& clock, const core::
       ChunkContext ctx{t, mailing, **compiled, crypto, links, purpose, clock.Now()};
       for (auto& m : *pending) CONSENTD_RETURN_IF_ERROR(PrepareMessage(tx, ctx, m));
       handled = static_cast<int>(pending->size());
-      if (handled < kChunk) return tx.SetMailingState(tenant, mailing_id, core::MailingState::kQueued);
+      if (handled < kChunk)
+        return tx.SetMailingState(tenant, mailing_id, core::MailingState::kQueued);
       return {};
     }));
     done.prepared += handled;

@@ -3,8 +3,8 @@
 namespace consentd::app {
 
 core::Status QueuePageMail(core::WriteTx& tx, const core::Crypto& crypto,
-                           const core::Tenant& tenant, const core::Contact& contact,
-                           PageMail mail, core::Time now) {
+                           const core::Tenant& tenant, const core::Contact& contact, PageMail mail,
+                           core::Time now) {
   std::string language = contact.data.sprache == "en" ? "en" : "de";
   auto tmpl = tx.FindTemplate(tenant.id, mail.template_key, language);
   if (!tmpl) return tmpl.error();

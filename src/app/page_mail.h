@@ -22,7 +22,7 @@ struct PageMail {
 // Renders the tenant's template for `mail` in the contact's language and queues it, inside
 // the caller's unit of work.
 core::Status QueuePageMail(core::WriteTx& tx, const core::Crypto& crypto,
-                           const core::Tenant& tenant, const core::Contact& contact,
-                           PageMail mail, core::Time now);
+                           const core::Tenant& tenant, const core::Contact& contact, PageMail mail,
+                           core::Time now);
 
 }  // namespace consentd::app

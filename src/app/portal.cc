@@ -1,8 +1,7 @@
 #include "app/portal.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "app/evidence.h"
 #include "app/json_views.h"
@@ -28,14 +27,15 @@ constexpr auto kLinkRequestInterval = std::chrono::minutes(10);
 
 bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
          });
 }
 
 std::string TextLanguage(std::string_view language) { return language == "en" ? "en" : "de"; }
 
-Result<core::ConsentText> TextFor(core::ReadTx& tx, core::TenantId tenant,
-                                  core::PurposeId purpose, std::string_view language) {
+Result<core::ConsentText> TextFor(core::ReadTx& tx, core::TenantId tenant, core::PurposeId purpose,
+                                  std::string_view language) {
   auto text = tx.CurrentText(tenant, purpose, TextLanguage(language));
   if (text || language == "de") return text;
   return tx.CurrentText(tenant, purpose, "de");
@@ -60,12 +60,9 @@ namespace {
 
 // The circumstances of an act, as evidence (DESIGN.md §1.4).
 json ContextJson(const core::LinkToken& token, const RequestContext& ctx, core::Time now) {
-  json j = {{"time", core::FormatIso(now)},
-            {"channel", "consent_page"},
-            {"link_token_id", token.id},
-            {"user_agent", ctx.user_agent},
-            {"ip_prefix", ctx.ip_prefix},
-            {"language", ctx.language}};
+  json j = {{"time", core::FormatIso(now)}, {"channel", "consent_page"},
+            {"link_token_id", token.id},    {"user_agent", ctx.user_agent},
+            {"ip_prefix", ctx.ip_prefix},   {"language", ctx.language}};
   j["mailing_id"] = token.mailing_id ? json(*token.mailing_id) : json(nullptr);
   return j;
 }
@@ -90,8 +87,8 @@ Result<PortalView> Portal::Open(std::string_view token, std::string_view languag
     if (!consent) return consent.error();
     if (!deletion) return deletion.error();
     if (!profiles) return profiles.error();
-    view = {*t, scope->contact, *purpose, *text, *consent, *deletion, *profiles,
-            core::StateOf(*consent, deletion->has_value())};
+    view = {*t,       scope->contact, *purpose,  *text,
+            *consent, *deletion,      *profiles, core::StateOf(*consent, deletion->has_value())};
     return {};
   });
   if (!status) return status.error();
@@ -105,8 +102,8 @@ Status Portal::RecordConsent(core::WriteTx& tx, const Scope& scope, const Reques
   if (!purpose) return purpose.error();
   auto text = TextFor(tx, tenant, purpose->id, ctx.language);
   if (!text) return text.error();
-  core::ConsentRecord record = core::GiveConsent(scope.contact.id, *purpose, *text,
-                                                 core::kSourceKontaktformular, now);
+  core::ConsentRecord record =
+      core::GiveConsent(scope.contact.id, *purpose, *text, core::kSourceKontaktformular, now);
   CONSENTD_RETURN_IF_ERROR(tx.SaveConsent(tenant, record));
   auto contact = tx.FindContact(tenant, scope.contact.id);
   if (!contact) return contact.error();
@@ -153,10 +150,12 @@ Result<FormOutcome> Portal::CorrectData(std::string_view token, const core::Form
     auto scope = Resolve(tx, token);
     if (!scope) return scope.error();
     auto applied = core::ApplyContactForm(editable, scope->contact.data, phones_);
-    bool email_changed = !new_email.empty() && !EqualsIgnoringCase(new_email, scope->contact.data.email);
+    bool email_changed =
+        !new_email.empty() && !EqualsIgnoringCase(new_email, scope->contact.data.email);
     if (email_changed && (!core::IsValidEmail(new_email) || !core::IsValidUtf8(new_email))) {
-      applied.errors.push_back({"email", "Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@beispiel.de.",
-                                "Please enter a valid e-mail address, e.g. name@example.com."});
+      applied.errors.push_back(
+          {"email", "Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@beispiel.de.",
+           "Please enter a valid e-mail address, e.g. name@example.com."});
     }
     if (!applied.errors.empty()) {
       outcome.errors = std::move(applied.errors);
@@ -251,8 +250,7 @@ Result<FormOutcome> Portal::AddSearchProfile(std::string_view token, const core:
 }
 
 Result<FormOutcome> Portal::UpdateSearchProfile(std::string_view token, core::SearchProfileId id,
-                                                const core::Form& form,
-                                                const RequestContext& ctx) {
+                                                const core::Form& form, const RequestContext& ctx) {
   return SaveProfile(token, id, form, ctx);
 }
 
@@ -316,8 +314,8 @@ Status Portal::RequestDeletion(std::string_view token, std::string_view note,
     auto current = tx.FindConsent(tenant, scope->contact.id, purpose->id);
     if (!current) return current.error();
     const core::Time now = clock_.Now();
-    auto record = core::Withdraw(*current, scope->contact.id, *purpose,
-                                 core::kReasonDeletionRequest, now);
+    auto record =
+        core::Withdraw(*current, scope->contact.id, *purpose, core::kReasonDeletionRequest, now);
     CONSENTD_RETURN_IF_ERROR(tx.SaveConsent(tenant, record));
     auto request = core::NewDeletionRequest(tenant, scope->contact.id, now, std::string(note));
     auto id = tx.InsertDeletionRequest(request);
@@ -329,11 +327,11 @@ Status Portal::RequestDeletion(std::string_view token, std::string_view note,
                                    {"received_at", core::FormatIso(request.received_at)},
                                    {"due_at", core::FormatIso(request.due_at)},
                                    {"note", request.note}};
-    payload["message_to_broker"] =
-        "Die Person hat die Löschung ihrer Daten beantragt. Bitte bis " +
-        core::FormatGermanDate(request.due_at) + " bearbeiten (Art. 12 Abs. 3 DSGVO).";
-    return AppendActivity(tx, crypto_, tenant, scope->contact.id,
-                          core::ActivityType::kLoeschantrag, scope->system_user, now, payload);
+    payload["message_to_broker"] = "Die Person hat die Löschung ihrer Daten beantragt. Bitte bis " +
+                                   core::FormatGermanDate(request.due_at) +
+                                   " bearbeiten (Art. 12 Abs. 3 DSGVO).";
+    return AppendActivity(tx, crypto_, tenant, scope->contact.id, core::ActivityType::kLoeschantrag,
+                          scope->system_user, now, payload);
   });
 }
 
@@ -342,8 +340,14 @@ Status Portal::StartEmailChange(core::WriteTx& tx, const Scope& scope, const std
   auto tenant = tx.FindTenant(scope.tenant());
   if (!tenant) return tenant.error();
   std::string token = core::Base64UrlEncode(crypto_.RandomBytes(core::kTokenBytes));
-  core::EmailChange change{0, scope.tenant(), scope.contact.id, email, crypto_.Sha256Hex(token),
-                           now, now + core::kEmailChangeLifetime, std::nullopt};
+  core::EmailChange change{0,
+                           scope.tenant(),
+                           scope.contact.id,
+                           email,
+                           crypto_.Sha256Hex(token),
+                           now,
+                           now + core::kEmailChangeLifetime,
+                           std::nullopt};
   auto id = tx.InsertEmailChange(change);
   if (!id) return id.error();
   PageMail mail;
@@ -361,8 +365,14 @@ Status Portal::MailNewLink(core::WriteTx& tx, const core::Contact& contact, core
   auto tenant = tx.FindTenant(contact.tenant_id);
   if (!tenant) return tenant.error();
   std::string token = core::Base64UrlEncode(crypto_.RandomBytes(core::kTokenBytes));
-  core::LinkToken link{0, contact.tenant_id, contact.id, crypto_.Sha256Hex(token), std::nullopt,
-                       now, now + core::kDefaultTokenLifetime, std::nullopt};
+  core::LinkToken link{0,
+                       contact.tenant_id,
+                       contact.id,
+                       crypto_.Sha256Hex(token),
+                       std::nullopt,
+                       now,
+                       now + core::kDefaultTokenLifetime,
+                       std::nullopt};
   auto link_id = tx.InsertLinkToken(link);
   if (!link_id) return link_id.error();
   PageMail mail;
@@ -390,9 +400,8 @@ Status Portal::RequestNewLink(std::string_view email) {
     return {};
   }));
   for (const auto& contact : contacts) {
-    CONSENTD_RETURN_IF_ERROR(store_.Write([&](core::WriteTx& tx) -> Status {
-      return MailNewLink(tx, contact, clock_.Now());
-    }));
+    CONSENTD_RETURN_IF_ERROR(store_.Write(
+        [&](core::WriteTx& tx) -> Status { return MailNewLink(tx, contact, clock_.Now()); }));
   }
   return {};
 }
@@ -422,7 +431,8 @@ Status Portal::ConfirmEmailChange(std::string_view token, const RequestContext& 
     auto contact = tx.FindContact(change->tenant_id, change->contact_id);
     if (!contact || contact->erased) return kLinkNotFound;
     auto taken = tx.FindContactByEmail(change->tenant_id, change->new_email);
-    if (taken && taken->id != contact->id) return core::Conflict("address belongs to another contact");
+    if (taken && taken->id != contact->id)
+      return core::Conflict("address belongs to another contact");
     core::Contact updated = *contact;
     updated.data.email = change->new_email;
     updated.updated_at = now;

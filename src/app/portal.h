@@ -57,7 +57,10 @@ class Portal {
   // `base_url` is where links in mails point to (e.g. https://einwilligung.example.de).
   Portal(core::Store& store, const core::Clock& clock, const core::Crypto& crypto,
          const core::PhoneNormalizer& phones, std::string base_url)
-      : store_(store), clock_(clock), crypto_(crypto), phones_(phones),
+      : store_(store),
+        clock_(clock),
+        crypto_(crypto),
+        phones_(phones),
         base_url_(std::move(base_url)) {}
 
   core::Result<PortalView> Open(std::string_view token, std::string_view language);
@@ -74,13 +77,11 @@ class Portal {
                                              const RequestContext& ctx);
   // kNotFound also when `id` is not a profile of this token's contact.
   core::Result<FormOutcome> UpdateSearchProfile(std::string_view token, core::SearchProfileId id,
-                                                const core::Form& form,
-                                                const RequestContext& ctx);
+                                                const core::Form& form, const RequestContext& ctx);
   core::Status DeleteSearchProfile(std::string_view token, core::SearchProfileId id,
                                    const RequestContext& ctx);
   // Withdrawal without deletion.
-  core::Status Withdraw(std::string_view token, std::string_view reason,
-                        const RequestContext& ctx);
+  core::Status Withdraw(std::string_view token, std::string_view reason, const RequestContext& ctx);
   // Fall 3: sets the revocation date and opens a deletion request due in one month. A second
   // request while one is open changes nothing.
   core::Status RequestDeletion(std::string_view token, std::string_view note,

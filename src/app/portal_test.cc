@@ -61,7 +61,8 @@ TEST_F(PortalTest, Fall1ConsentFillsRecordAndWritesEvidence) {
   EXPECT_EQ(acts[0].type, core::ActivityType::kEinwilligung);
   auto p = nlohmann::json::parse(acts[0].payload);
   EXPECT_EQ(p["consent"]["quelle"], "Kontaktformular");
-  EXPECT_EQ(p["consent_text"]["sha256"], f_.crypto.Sha256Hex(p["consent_text"]["body"].get<std::string>()));
+  EXPECT_EQ(p["consent_text"]["sha256"],
+            f_.crypto.Sha256Hex(p["consent_text"]["body"].get<std::string>()));
   EXPECT_EQ(p["ip_prefix"], "203.0.113.0/24");
   EXPECT_EQ(p["user_agent"], "Mozilla/5.0 (test)");
   EXPECT_EQ(p["time"], "2026-11-30T10:00:00Z");
@@ -82,7 +83,8 @@ TEST_F(PortalTest, SystemUserAuthorsPublicActs) {
 }
 
 TEST_F(PortalTest, Fall2CorrectsDataWithBeforeAfterThenConsents) {
-  auto outcome = portal_.CorrectData(token_, {{"telefon", "0171 2345678"}, {"email", "evil@example.com"}}, ctx_);
+  auto outcome = portal_.CorrectData(
+      token_, {{"telefon", "0171 2345678"}, {"email", "evil@example.com"}}, ctx_);
   ASSERT_TRUE(outcome && outcome->saved());
   auto view = portal_.Open(token_, "de").value();
   EXPECT_EQ(view.contact.data.telefon, "+49 171 2345678");
@@ -111,8 +113,11 @@ TEST_F(PortalTest, BadDataChangesNothing) {
 }
 
 TEST_F(PortalTest, SearchProfilesAddUpdateDelete) {
-  core::Form form = {{"vermarktungsart", "KAUF"}, {"nutzungsart", "WOHNEN"}, {"objektart", "haus"},
-                     {"preis_bis", "350.000 €"}, {"zimmer_von", "2,5"}};
+  core::Form form = {{"vermarktungsart", "KAUF"},
+                     {"nutzungsart", "WOHNEN"},
+                     {"objektart", "haus"},
+                     {"preis_bis", "350.000 €"},
+                     {"zimmer_von", "2,5"}};
   ASSERT_TRUE(portal_.AddSearchProfile(token_, form, ctx_)->saved());
   auto profiles = portal_.Open(token_, "de")->profiles;
   ASSERT_EQ(profiles.size(), 1u);
@@ -131,8 +136,11 @@ TEST_F(PortalTest, SearchProfilesAddUpdateDelete) {
 }
 
 TEST_F(PortalTest, InvertedRangeIsRefusedAndNothingSaved) {
-  core::Form form = {{"vermarktungsart", "KAUF"}, {"nutzungsart", "WOHNEN"}, {"objektart", "haus"},
-                     {"preis_von", "500.000"}, {"preis_bis", "300.000"}};
+  core::Form form = {{"vermarktungsart", "KAUF"},
+                     {"nutzungsart", "WOHNEN"},
+                     {"objektart", "haus"},
+                     {"preis_von", "500.000"},
+                     {"preis_bis", "300.000"}};
   auto outcome = portal_.AddSearchProfile(token_, form, ctx_).value();
   ASSERT_EQ(outcome.errors.size(), 1u);
   EXPECT_EQ(outcome.errors[0].field, "preis_von");
@@ -148,7 +156,8 @@ TEST_F(PortalTest, AnotherContactsProfileIsNotFound) {
   form["ort"] = "Hijacked";
   auto update = portal_.UpdateSearchProfile(token_, theirs.id, form, ctx_);
   EXPECT_EQ(update.error().code, core::ErrorCode::kNotFound);
-  EXPECT_EQ(portal_.DeleteSearchProfile(token_, theirs.id, ctx_).error().code, core::ErrorCode::kNotFound);
+  EXPECT_EQ(portal_.DeleteSearchProfile(token_, theirs.id, ctx_).error().code,
+            core::ErrorCode::kNotFound);
   auto still = portal_.Open(other_token, "de")->profiles;
   ASSERT_EQ(still.size(), 1u);
   EXPECT_EQ(still[0].ort, "");
@@ -213,7 +222,8 @@ TEST_F(PortalTest, ASecondWithdrawalKeepsTheFirstDateAndReason) {
 }
 
 TEST_F(PortalTest, ThePageCannotChangeKontaktartOrSprache) {
-  ASSERT_TRUE(portal_.CorrectData(token_, {{"kontaktart", "eigentuemer"}, {"sprache", "en"}}, ctx_)->saved());
+  ASSERT_TRUE(portal_.CorrectData(token_, {{"kontaktart", "eigentuemer"}, {"sprache", "en"}}, ctx_)
+                  ->saved());
   auto view = portal_.Open(token_, "de").value();
   EXPECT_EQ(view.contact.data.kontaktart, "");
   EXPECT_EQ(view.contact.data.sprache, "de");
@@ -251,11 +261,13 @@ TEST_F(PortalTest, TamperedChainIsDetected) {
   ASSERT_TRUE(portal_.Withdraw(token_, "", ctx_));
   {
     auto db = storage::SqliteDb::Open(f_.dir.File("test.db")).value();
-    ASSERT_TRUE(db->Exec("UPDATE activity_payloads SET payload = '{\"act\":\"forged\"}' "
-                         "WHERE activity_id = (SELECT MIN(id) FROM activities)"));
+    ASSERT_TRUE(
+        db->Exec("UPDATE activity_payloads SET payload = '{\"act\":\"forged\"}' "
+                 "WHERE activity_id = (SELECT MIN(id) FROM activities)"));
   }
   auto reports = VerifyChains(*f_.store, f_.crypto).value();
-  auto it = std::find_if(reports.begin(), reports.end(), [&](auto& r) { return r.tenant == tenant_; });
+  auto it =
+      std::find_if(reports.begin(), reports.end(), [&](auto& r) { return r.tenant == tenant_; });
   ASSERT_NE(it, reports.end());
   ASSERT_TRUE(it->broken_at_seq);
   EXPECT_EQ(*it->broken_at_seq, 1);
@@ -265,7 +277,9 @@ TEST_F(PortalTest, TamperedChainIsDetected) {
 core::Message LastQueued(testing::StoreFixture& f, core::TenantId tenant, core::MessageKind kind) {
   core::Message found;
   EXPECT_TRUE(f.store->Write([&](core::WriteTx& tx) -> core::Status {
-    auto claimed = tx.ClaimDueMessages(f.clock.Now(), f.clock.Now() + std::chrono::seconds(1), 100, 100).value();
+    auto claimed =
+        tx.ClaimDueMessages(f.clock.Now(), f.clock.Now() + std::chrono::seconds(1), 100, 100)
+            .value();
     for (const auto& m : claimed) {
       if (m.tenant_id == tenant && m.kind == kind) found = m;
     }

@@ -15,7 +15,8 @@ core::Status ReadInt(const toml::table& table, const char* key, int min, int max
   auto v = table["mail"][key].value<int64_t>();
   if (!v) return {};
   if (*v < min || *v > max) {
-    return Bad(std::string("mail.") + key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    return Bad(std::string("mail.") + key,
+               "must be between " + std::to_string(min) + " and " + std::to_string(max));
   }
   out = static_cast<int>(*v);
   return {};
@@ -27,9 +28,12 @@ core::Status ApplyMail(Config& config, const toml::table& table) {
   if (auto v = table["mail"]["smtp_password"].value<std::string>()) config.smtp_password = *v;
   if (auto v = table["mail"]["outbox_dir"].value<std::string>()) config.outbox_dir = *v;
   CONSENTD_RETURN_IF_ERROR(ReadInt(table, "delivery_threads", 1, 64, config.delivery_threads));
-  CONSENTD_RETURN_IF_ERROR(ReadInt(table, "smtp_timeout_seconds", 1, 600, config.smtp_timeout_seconds));
-  CONSENTD_RETURN_IF_ERROR(ReadInt(table, "retry_base_seconds", 1, 86400, config.retry_base_seconds));
-  CONSENTD_RETURN_IF_ERROR(ReadInt(table, "retry_max_age_seconds", 1, 30 * 86400, config.retry_max_age_seconds));
+  CONSENTD_RETURN_IF_ERROR(
+      ReadInt(table, "smtp_timeout_seconds", 1, 600, config.smtp_timeout_seconds));
+  CONSENTD_RETURN_IF_ERROR(
+      ReadInt(table, "retry_base_seconds", 1, 86400, config.retry_base_seconds));
+  CONSENTD_RETURN_IF_ERROR(
+      ReadInt(table, "retry_max_age_seconds", 1, 30 * 86400, config.retry_max_age_seconds));
   CONSENTD_RETURN_IF_ERROR(ReadInt(table, "lease_seconds", 1, 86400, config.lease_seconds));
   return {};
 }
@@ -41,7 +45,8 @@ core::Status ApplyTable(Config& config, const toml::table& table) {
   }
   if (auto base = table["http"]["base_url"].value<std::string>()) config.base_url = *base;
   if (auto batch = table["database"]["sqlite_max_batch"].value<int64_t>()) {
-    if (*batch < 1 || *batch > 10000) return Bad("database.sqlite_max_batch", "must be between 1 and 10000");
+    if (*batch < 1 || *batch > 10000)
+      return Bad("database.sqlite_max_batch", "must be between 1 and 10000");
     config.sqlite_max_batch = static_cast<int>(*batch);
   }
   CONSENTD_RETURN_IF_ERROR(ApplyMail(config, table));
@@ -85,10 +90,11 @@ core::Status CheckConfig(const Config& config) {
 
 core::Status SetListen(Config& config, const std::string& listen) {
   auto colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0) return Bad("http.listen", "expected HOST:PORT, got '" + listen + "'");
+  if (colon == std::string::npos || colon == 0)
+    return Bad("http.listen", "expected HOST:PORT, got '" + listen + "'");
   std::string port = listen.substr(colon + 1);
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoi(port) > 65535) {
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
     return Bad("http.listen", "port must be a number from 0 to 65535");
   }
   config.listen_address = listen.substr(0, colon);
@@ -111,7 +117,8 @@ core::Result<Config> LoadConfig(const std::optional<std::string>& path) {
       toml::table table = toml::parse_file(*path);
       CONSENTD_RETURN_IF_ERROR(ApplyTable(config, table));
     } catch (const toml::parse_error& e) {
-      return core::InvalidArgument("configuration file " + *path + ": " + std::string(e.description()));
+      return core::InvalidArgument("configuration file " + *path + ": " +
+                                   std::string(e.description()));
     }
   }
   CONSENTD_RETURN_IF_ERROR(ApplyEnvironment(config));

@@ -11,17 +11,17 @@
 namespace consentd::cli {
 
 struct Config {
-  std::string db = "sqlite:var/consentd.db";       // [database] url / CONSENTD_DB
-  std::string listen_address = "127.0.0.1";        // [http] listen = "127.0.0.1:8080"
+  std::string db = "sqlite:var/consentd.db";  // [database] url / CONSENTD_DB
+  std::string listen_address = "127.0.0.1";   // [http] listen = "127.0.0.1:8080"
   std::uint16_t listen_port = 8080;
   std::string base_url = "http://127.0.0.1:8080";  // [http] base_url / CONSENTD_BASE_URL
   unsigned http_threads = 16;                      // [http] threads
   int sqlite_max_batch = 256;  // [database] sqlite_max_batch: units per group commit; 1 = off
 
   // [mail] Default transport for tenants without their own SMTP account.
-  std::string smtp_url;       // smtp_url / CONSENTD_SMTP_URL; empty: file outbox
-  std::string smtp_username;  // smtp_username / CONSENTD_SMTP_USERNAME
-  std::string smtp_password;  // smtp_password / CONSENTD_SMTP_PASSWORD
+  std::string smtp_url;                   // smtp_url / CONSENTD_SMTP_URL; empty: file outbox
+  std::string smtp_username;              // smtp_username / CONSENTD_SMTP_USERNAME
+  std::string smtp_password;              // smtp_password / CONSENTD_SMTP_PASSWORD
   std::string outbox_dir = "var/outbox";  // outbox_dir / CONSENTD_OUTBOX_DIR
   int delivery_threads = 4;               // delivery_threads: parallel SMTP connections
   int smtp_timeout_seconds = 30;          // smtp_timeout_seconds

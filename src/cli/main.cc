@@ -1,13 +1,12 @@
 // consentd: one binary for the server and its administration commands. This is the only
 // place that knows every concrete class; it wires them from the configuration.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
-
 #include <malloc.h>
 
+#include <CLI/CLI.hpp>
 #include <csignal>
-#include <filesystem>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -20,8 +19,8 @@
 #include "app/mail_templates.h"
 #include "app/mailing.h"
 #include "app/portal.h"
-#include "core/validation.h"
 #include "cli/config.h"
+#include "core/validation.h"
 #include "crypto/sodium_crypto.h"
 #include "http/pages.h"
 #include "http/portal_handlers.h"
@@ -114,7 +113,8 @@ http::Handler MakeRouter(const http::PortalHandlers& portal) {
     if (request.path.rfind("/static/", 0) == 0) {
       if (const auto* file = http::PageRenderer::StaticFile(request.path.substr(1))) {
         http::Response r;
-        r.content_type = request.path.ends_with(".css") ? "text/css; charset=utf-8" : "application/octet-stream";
+        r.content_type =
+            request.path.ends_with(".css") ? "text/css; charset=utf-8" : "application/octet-stream";
         r.body = std::string(*file);
         r.headers.emplace_back("Cache-Control", "public, max-age=3600");
         r.headers.emplace_back("X-Content-Type-Options", "nosniff");
@@ -141,7 +141,8 @@ app::DeliveryOptions DeliveryOptionsOf(const Config& config) {
 }
 
 std::string MailDestination(const Config& config) {
-  if (config.smtp_url.empty()) return "the file outbox " + config.outbox_dir + "/ (one .eml per mail)";
+  if (config.smtp_url.empty())
+    return "the file outbox " + config.outbox_dir + "/ (one .eml per mail)";
   return config.smtp_url;
 }
 
@@ -188,15 +189,17 @@ void Serve(const Config& config, const std::string& port_file) {
   mail::SenderFactory senders(DefaultTransportOf(config));
   app::DeliveryWorker worker(*rt->store, rt->clock, rt->crypto, senders, DeliveryOptionsOf(config));
   std::thread resume([&] {
-    auto status = app::ResumePreparingMailings(*rt->store, rt->clock, rt->crypto, {config.base_url});
-    if (!status) std::fprintf(stderr, "consentd: resuming mailings: %s\n", status.error().message.c_str());
+    auto status =
+        app::ResumePreparingMailings(*rt->store, rt->clock, rt->crypto, {config.base_url});
+    if (!status)
+      std::fprintf(stderr, "consentd: resuming mailings: %s\n", status.error().message.c_str());
     worker.Wake();
   });
   worker.Start();
   std::uint16_t port = OrFail(server.Start());
   if (!port_file.empty()) std::ofstream(port_file) << port << "\n";
-  std::printf("consentd listening on http://%s:%u; mail goes to %s\n", config.listen_address.c_str(),
-              port, MailDestination(config).c_str());
+  std::printf("consentd listening on http://%s:%u; mail goes to %s\n",
+              config.listen_address.c_str(), port, MailDestination(config).c_str());
   std::fflush(stdout);
   int signal = 0;
   sigwait(&stop_signals, &signal);
@@ -226,7 +229,8 @@ void PrintDemo(Runtime& rt) {
 }
 
 void PrintFieldErrors(const core::FieldErrors& errors) {
-  for (const auto& e : errors) std::fprintf(stderr, "  %s: %s\n", e.field.c_str(), e.message_de.c_str());
+  for (const auto& e : errors)
+    std::fprintf(stderr, "  %s: %s\n", e.field.c_str(), e.message_de.c_str());
 }
 
 std::string ReadFile(const std::string& path) {
@@ -252,14 +256,16 @@ std::vector<core::ContactId> ParseIds(const std::string& list) {
 
 void PrintCounts(const app::MailingSummary& s) {
   using S = core::MessageState;
-  std::printf("mailing %lld (%s): %lld recipients — %lld queued, %lld sending, %lld sent, "
-              "%lld deferred, %lld failed, %lld skipped%s\n",
-              static_cast<long long>(s.mailing.id), std::string(core::MailingStateKey(s.mailing.state)).c_str(),
-              static_cast<long long>(s.Total()),
-              static_cast<long long>(s.Count(S::kQueued) + s.Count(S::kPending)),
-              static_cast<long long>(s.Count(S::kSending)), static_cast<long long>(s.Count(S::kSent)),
-              static_cast<long long>(s.Count(S::kDeferred)), static_cast<long long>(s.Count(S::kFailed)),
-              static_cast<long long>(s.Count(S::kSkipped)), s.Finished() ? " — done" : "");
+  std::printf(
+      "mailing %lld (%s): %lld recipients — %lld queued, %lld sending, %lld sent, "
+      "%lld deferred, %lld failed, %lld skipped%s\n",
+      static_cast<long long>(s.mailing.id),
+      std::string(core::MailingStateKey(s.mailing.state)).c_str(),
+      static_cast<long long>(s.Total()),
+      static_cast<long long>(s.Count(S::kQueued) + s.Count(S::kPending)),
+      static_cast<long long>(s.Count(S::kSending)), static_cast<long long>(s.Count(S::kSent)),
+      static_cast<long long>(s.Count(S::kDeferred)), static_cast<long long>(s.Count(S::kFailed)),
+      static_cast<long long>(s.Count(S::kSkipped)), s.Finished() ? " — done" : "");
 }
 
 // Lists skipped recipients with their reason (and, with `all`, every recipient).
@@ -268,16 +274,23 @@ void PrintRecipients(Runtime& rt, core::TenantId tenant, core::MailingId id, boo
   for (;;) {
     std::vector<core::Message> page;
     OrFail(rt.store->Read([&](core::ReadTx& tx) -> core::Status {
-      auto list = tx.ListMessages(tenant, id, all ? std::nullopt : std::optional(core::MessageState::kSkipped), after, 500);
+      auto list = tx.ListMessages(
+          tenant, id, all ? std::nullopt : std::optional(core::MessageState::kSkipped), after, 500);
       if (!list) return list.error();
       page = std::move(*list);
       return {};
     }));
     for (const auto& m : page) {
-      std::printf("  contact %lld: %s%s%s%s\n", static_cast<long long>(m.contact_id),
-                  std::string(core::MessageStateKey(m.state)).c_str(), m.skip_reason.empty() ? "" : " — ",
-                  m.skip_reason.empty() ? "" : std::string(core::SkipReasonGerman(core::ParseSkipReason(m.skip_reason).value_or(core::SkipReason::kNone))).c_str(),
-                  m.smtp_reply.empty() ? "" : (" — " + m.smtp_reply).c_str());
+      std::printf(
+          "  contact %lld: %s%s%s%s\n", static_cast<long long>(m.contact_id),
+          std::string(core::MessageStateKey(m.state)).c_str(), m.skip_reason.empty() ? "" : " — ",
+          m.skip_reason.empty()
+              ? ""
+              : std::string(
+                    core::SkipReasonGerman(
+                        core::ParseSkipReason(m.skip_reason).value_or(core::SkipReason::kNone)))
+                    .c_str(),
+          m.smtp_reply.empty() ? "" : (" — " + m.smtp_reply).c_str());
       after = m.id;
     }
     if (page.size() < 500) return;
@@ -286,17 +299,20 @@ void PrintRecipients(Runtime& rt, core::TenantId tenant, core::MailingId id, boo
 
 int SendMailing(Runtime& rt, const app::MailingRequest& request) {
   auto id = OrFail(app::CreateMailing(*rt.store, rt.clock, request));
-  std::printf("mailing %lld created; preparing personal messages ...\n", static_cast<long long>(id));
-  OrFail(app::PrepareMailing(*rt.store, rt.clock, rt.crypto, {rt.config.base_url}, request.tenant, id,
-                             [](const app::MailingProgress& p) {
-                               std::printf("  %lld of %lld prepared\n", static_cast<long long>(p.prepared),
+  std::printf("mailing %lld created; preparing personal messages ...\n",
+              static_cast<long long>(id));
+  OrFail(app::PrepareMailing(*rt.store, rt.clock, rt.crypto, {rt.config.base_url}, request.tenant,
+                             id, [](const app::MailingProgress& p) {
+                               std::printf("  %lld of %lld prepared\n",
+                                           static_cast<long long>(p.prepared),
                                            static_cast<long long>(p.selected));
                                std::fflush(stdout);
                              }));
   auto summary = OrFail(app::SummarizeMailing(*rt.store, request.tenant, id));
   PrintCounts(summary);
   PrintRecipients(rt, request.tenant, id, false);
-  std::printf("`consentd serve` delivers the queued messages to %s\n", MailDestination(rt.config).c_str());
+  std::printf("`consentd serve` delivers the queued messages to %s\n",
+              MailDestination(rt.config).c_str());
   return 0;
 }
 
@@ -323,11 +339,13 @@ int Main(int argc, char** argv) {
   serve->add_option("--listen", listen_flag, "HOST:PORT to listen on (port 0: any free port)");
   serve->add_option("--port-file", port_file, "write the bound port to this file");
   int max_batch = 0;
-  serve->add_option("--sqlite-max-batch", max_batch,
-                    "most acts per SQLite transaction (group commit); 1 turns it off")
+  serve
+      ->add_option("--sqlite-max-batch", max_batch,
+                   "most acts per SQLite transaction (group commit); 1 turns it off")
       ->check(CLI::Range(1, 10000));
   unsigned threads = 0;
-  serve->add_option("--threads", threads, "HTTP worker threads (default 16)")->check(CLI::Range(1, 256));
+  serve->add_option("--threads", threads, "HTTP worker threads (default 16)")
+      ->check(CLI::Range(1, 256));
   cli.add_subcommand("migrate", "apply database migrations");
   cli.add_subcommand("demo", "create demo data (idempotent) and print consent links");
 
@@ -346,10 +364,13 @@ int Main(int argc, char** argv) {
   tenant_add->add_option("--phone", ctl.phone, "phone");
   tenant_add->add_option("--privacy-url", ctl.privacy_url, "privacy notice URL");
   tenant_add->add_option("--imprint-url", ctl.imprint_url, "imprint URL");
-  tenant_add->add_option("--sender-email", new_tenant.sender_email, "From: address of mails (default --email)");
-  tenant_add->add_option("--sender-name", new_tenant.sender_name, "From: name of mails (default --company)");
+  tenant_add->add_option("--sender-email", new_tenant.sender_email,
+                         "From: address of mails (default --email)");
+  tenant_add->add_option("--sender-name", new_tenant.sender_name,
+                         "From: name of mails (default --company)");
   tenant_add->add_option("--signature", new_tenant.signature, "signature used by mail templates");
-  tenant_add->add_option("--smtp-url", new_tenant.smtp.url, "own SMTP server: smtp://host:587 or smtps://host:465");
+  tenant_add->add_option("--smtp-url", new_tenant.smtp.url,
+                         "own SMTP server: smtp://host:587 or smtps://host:465");
   tenant_add->add_option("--smtp-username", new_tenant.smtp.username, "SMTP login");
 
   auto* user = cli.add_subcommand("user", "manage users");
@@ -359,7 +380,8 @@ int Main(int argc, char** argv) {
   user_add->add_option("--tenant", tenant_slug, "tenant slug")->required();
   user_add->add_option("--email", user_email, "login e-mail")->required();
   user_add->add_option("--name", user_name, "display name")->required();
-  user_add->add_option("--role", user_role, "admin or broker")->check(CLI::IsMember({"admin", "broker"}));
+  user_add->add_option("--role", user_role, "admin or broker")
+      ->check(CLI::IsMember({"admin", "broker"}));
 
   auto* contacts = cli.add_subcommand("contacts", "contacts: import, export, links");
   contacts->require_subcommand(1);
@@ -381,17 +403,25 @@ int Main(int argc, char** argv) {
   std::string contact_list;
   bool all_contacts = false;
   mailing_send->add_option("--tenant", tenant_slug, "tenant slug")->required();
-  mailing_send->add_option("--template", request.template_key, "template key (default kontakt-und-gesuchsdaten)");
-  mailing_send->add_option("--language", request.language, "template language: de or en")->check(CLI::IsMember({"de", "en"}));
-  mailing_send->add_option("--subject", request.subject, "subject (required; there is no default)")->required();
+  mailing_send->add_option("--template", request.template_key,
+                           "template key (default kontakt-und-gesuchsdaten)");
+  mailing_send->add_option("--language", request.language, "template language: de or en")
+      ->check(CLI::IsMember({"de", "en"}));
+  mailing_send->add_option("--subject", request.subject, "subject (required; there is no default)")
+      ->required();
   auto* all_flag = mailing_send->add_flag("--all", all_contacts, "every contact");
-  auto* ids_flag = mailing_send->add_option("--contacts", contact_list, "comma-separated contact ids");
-  auto* filter_flag = mailing_send->add_option("--filter", request.filter, "consent state: none, granted, withdrawn, deletion_requested")
-      ->check(CLI::IsMember({"none", "granted", "withdrawn", "deletion_requested"}));
+  auto* ids_flag =
+      mailing_send->add_option("--contacts", contact_list, "comma-separated contact ids");
+  auto* filter_flag =
+      mailing_send
+          ->add_option("--filter", request.filter,
+                       "consent state: none, granted, withdrawn, deletion_requested")
+          ->check(CLI::IsMember({"none", "granted", "withdrawn", "deletion_requested"}));
   all_flag->excludes(ids_flag)->excludes(filter_flag);
   ids_flag->excludes(filter_flag);
-  mailing_send->add_option("--confirm-lawful", request.lawful_confirmation,
-                           "confirm (with a reason) that mailing contacts without legal basis is lawful");
+  mailing_send->add_option(
+      "--confirm-lawful", request.lawful_confirmation,
+      "confirm (with a reason) that mailing contacts without legal basis is lawful");
   auto* mailing_status = mailing->add_subcommand("status", "show a mailing's progress");
   core::MailingId mailing_id = 0;
   bool show_recipients = false;
@@ -433,13 +463,14 @@ int Main(int argc, char** argv) {
   } else if (user_add->parsed()) {
     const char* password = std::getenv("CONSENTD_PASSWORD");
     std::string pw = password ? password : core::Base64UrlEncode(rt->crypto.RandomBytes(12));
-    auto id = OrFail(app::CreateUser(*rt->store, rt->crypto, TenantBySlug(*rt, tenant_slug), user_email,
-                                     user_name, *core::ParseRole(user_role), pw));
+    auto id = OrFail(app::CreateUser(*rt->store, rt->crypto, TenantBySlug(*rt, tenant_slug),
+                                     user_email, user_name, *core::ParseRole(user_role), pw));
     std::printf("user %s added (id %lld)\n", user_email.c_str(), static_cast<long long>(id));
     if (!password) std::printf("password: %s\n", pw.c_str());
   } else if (import->parsed()) {
-    auto report = OrFail(app::ImportContactsCsv(*rt->store, rt->clock, rt->crypto, rt->phones,
-                                                TenantBySlug(*rt, tenant_slug), ReadFile(csv_path)));
+    auto report =
+        OrFail(app::ImportContactsCsv(*rt->store, rt->clock, rt->crypto, rt->phones,
+                                      TenantBySlug(*rt, tenant_slug), ReadFile(csv_path)));
     for (const auto& e : report.errors) {
       std::fprintf(stderr, "line %d: %s: %s\n", e.line, e.field.c_str(), e.message_de.c_str());
     }
@@ -450,8 +481,8 @@ int Main(int argc, char** argv) {
     std::string csv = OrFail(app::ExportContactsCsv(*rt->store, TenantBySlug(*rt, tenant_slug)));
     std::fwrite(csv.data(), 1, csv.size(), stdout);
   } else if (link->parsed()) {
-    auto token = OrFail(app::IssueLink(*rt->store, rt->clock, rt->crypto, TenantBySlug(*rt, tenant_slug),
-                                       contact_id));
+    auto token = OrFail(app::IssueLink(*rt->store, rt->clock, rt->crypto,
+                                       TenantBySlug(*rt, tenant_slug), contact_id));
     std::printf("%s\n", ConsentUrl(config, token).c_str());
   } else if (mailing_send->parsed()) {
     if (!all_contacts && contact_list.empty() && request.filter.empty()) {
@@ -472,7 +503,8 @@ int Main(int argc, char** argv) {
         std::printf("tenant %s: BROKEN at activity %lld: %s\n", r.slug.c_str(),
                     static_cast<long long>(*r.broken_at_seq), r.problem.c_str());
       } else {
-        std::printf("tenant %s: %lld activities verified\n", r.slug.c_str(), static_cast<long long>(r.checked));
+        std::printf("tenant %s: %lld activities verified\n", r.slug.c_str(),
+                    static_cast<long long>(r.checked));
       }
     }
     return ok ? 0 : 3;

@@ -4,10 +4,14 @@ namespace consentd::core {
 
 std::string_view ConsentStateKey(ConsentState state) {
   switch (state) {
-    case ConsentState::kNone: return "none";
-    case ConsentState::kGranted: return "granted";
-    case ConsentState::kWithdrawn: return "withdrawn";
-    case ConsentState::kDeletionRequested: return "deletion_requested";
+    case ConsentState::kNone:
+      return "none";
+    case ConsentState::kGranted:
+      return "granted";
+    case ConsentState::kWithdrawn:
+      return "withdrawn";
+    case ConsentState::kDeletionRequested:
+      return "deletion_requested";
   }
   return "none";
 }
@@ -20,8 +24,8 @@ ConsentState StateOf(const std::optional<ConsentRecord>& record, bool deletion_r
   return ConsentState::kNone;
 }
 
-ConsentRecord GiveConsent(ContactId contact, const ConsentPurpose& purpose,
-                          const ConsentText& text, std::string_view source, Time now) {
+ConsentRecord GiveConsent(ContactId contact, const ConsentPurpose& purpose, const ConsentText& text,
+                          std::string_view source, Time now) {
   ConsentRecord r;
   r.contact_id = contact;
   r.purpose_id = purpose.id;

@@ -41,11 +41,11 @@ struct ConsentText {
 struct ConsentRecord {
   ContactId contact_id = 0;
   PurposeId purpose_id = 0;
-  std::string source;                // Quelle
-  std::string purpose_name;          // Zweck
-  std::optional<Time> granted_at;    // Datum der Einwilligung
-  std::optional<Time> revoked_at;    // Widerrufsdatum
-  std::string revocation_reason;     // Widerrufsgrund
+  std::string source;              // Quelle
+  std::string purpose_name;        // Zweck
+  std::optional<Time> granted_at;  // Datum der Einwilligung
+  std::optional<Time> revoked_at;  // Widerrufsdatum
+  std::string revocation_reason;   // Widerrufsgrund
   int text_version = 0;
   std::string text_sha256;
   std::string language;
@@ -60,8 +60,8 @@ ConsentState StateOf(const std::optional<ConsentRecord>& record, bool deletion_r
 
 // Fall 1: the record after the person consented through `source` to `text` at `now`.
 // A withdrawn record becomes valid again; the revocation fields are cleared.
-ConsentRecord GiveConsent(ContactId contact, const ConsentPurpose& purpose,
-                          const ConsentText& text, std::string_view source, Time now);
+ConsentRecord GiveConsent(ContactId contact, const ConsentPurpose& purpose, const ConsentText& text,
+                          std::string_view source, Time now);
 
 // The record after a withdrawal at `now`. Without an earlier record, a record is made that
 // documents the objection (no grant date). An already withdrawn record keeps the date and

@@ -21,8 +21,8 @@ const std::array<ContactField, 15> kContactFields = {{
 }};
 
 const std::array<std::string_view, 12> kSelfServiceFields = {
-    "anrede", "titel", "vorname", "nachname", "firma", "telefon", "mobil",
-    "strasse", "hausnummer", "plz", "ort", "land"};
+    "anrede", "titel",   "vorname",    "nachname", "firma", "telefon",
+    "mobil",  "strasse", "hausnummer", "plz",      "ort",   "land"};
 
 const std::array<std::pair<std::string_view, std::string_view>, 7> kKontaktarten = {{
     {"interessent", "Interessent"},
@@ -36,10 +36,14 @@ const std::array<std::pair<std::string_view, std::string_view>, 7> kKontaktarten
 
 std::string_view LegalBasisKey(LegalBasis basis) {
   switch (basis) {
-    case LegalBasis::kNone: return "none";
-    case LegalBasis::kConsent: return "consent";
-    case LegalBasis::kExistingCustomer: return "existing_customer";
-    case LegalBasis::kOwnEnquiry: return "own_enquiry";
+    case LegalBasis::kNone:
+      return "none";
+    case LegalBasis::kConsent:
+      return "consent";
+    case LegalBasis::kExistingCustomer:
+      return "existing_customer";
+    case LegalBasis::kOwnEnquiry:
+      return "own_enquiry";
   }
   return "none";
 }

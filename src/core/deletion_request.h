@@ -13,7 +13,7 @@ struct DeletionRequest {
   TenantId tenant_id = 0;
   ContactId contact_id = 0;
   Time received_at{};
-  Time due_at{};  // one calendar month after receipt, Art. 12(3)
+  Time due_at{};                // one calendar month after receipt, Art. 12(3)
   std::string status = "open";  // open | erased | retained | rejected | withdrawn
   std::string note;             // what the person wrote, if anything
 };

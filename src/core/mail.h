@@ -20,8 +20,8 @@ struct OutgoingMail {
   std::string reply_to;  // may be empty
   std::string subject;
   std::string text_body;
-  std::string html_body;  // may be empty: then the mail is text/plain only
-  std::string message_id;  // "<local@domain>"
+  std::string html_body;             // may be empty: then the mail is text/plain only
+  std::string message_id;            // "<local@domain>"
   std::string list_unsubscribe_url;  // https URL for RFC 8058; may be empty
   Time date{};
 };

@@ -56,7 +56,8 @@ void ScanText(std::string_view part, std::string_view text, Scan& scan) {
   int line = 1;
   std::size_t pos = 0;
   auto line_at = [&](std::size_t until) {
-    line += static_cast<int>(std::count(text.begin() + static_cast<long>(pos), text.begin() + static_cast<long>(until), '\n'));
+    line += static_cast<int>(std::count(text.begin() + static_cast<long>(pos),
+                                        text.begin() + static_cast<long>(until), '\n'));
     pos = until;
   };
   for (;;) {
@@ -67,20 +68,25 @@ void ScanText(std::string_view part, std::string_view text, Scan& scan) {
     std::string_view closer = triple ? "}}}" : "}}";
     std::size_t end = text.find(closer, start + closer.size());
     if (end == std::string_view::npos) {
-      Problem(scan, part, line, "Ein Platzhalter wird mit {{ geöffnet, aber nicht mit }} geschlossen.",
+      Problem(scan, part, line,
+              "Ein Platzhalter wird mit {{ geöffnet, aber nicht mit }} geschlossen.",
               "A placeholder is opened with {{ but never closed with }}.");
       return;
     }
     std::string_view inner = text.substr(start + closer.size(), end - start - closer.size());
     char kind = triple || inner.empty() ? 'v' : inner.front();
-    std::string name = TrimTag(kind == '#' || kind == '^' || kind == '/' || kind == '&' || kind == '!' ? inner.substr(1) : inner);
+    std::string name = TrimTag(
+        kind == '#' || kind == '^' || kind == '/' || kind == '&' || kind == '!' ? inner.substr(1)
+                                                                                : inner);
     if (kind == '!') {
       // comment
     } else if (kind == '>' || kind == '=') {
-      Problem(scan, part, line, "Teilvorlagen und Begrenzerwechsel ({{> }} / {{= }}) sind nicht erlaubt.",
+      Problem(scan, part, line,
+              "Teilvorlagen und Begrenzerwechsel ({{> }} / {{= }}) sind nicht erlaubt.",
               "Partials and delimiter changes ({{> }} / {{= }}) are not allowed.");
     } else if (name.empty() || !IsKnown(name)) {
-      Problem(scan, part, line, "Unbekannter Platzhalter {{" + name + "}}.", "Unknown placeholder {{" + name + "}}.");
+      Problem(scan, part, line, "Unbekannter Platzhalter {{" + name + "}}.",
+              "Unknown placeholder {{" + name + "}}.");
     } else if (kind == '#' || kind == '^') {
       open_sections.emplace_back(name, line);
     } else if (kind == '/') {
@@ -91,7 +97,8 @@ void ScanText(std::string_view part, std::string_view text, Scan& scan) {
         open_sections.pop_back();
       }
     } else if (name == scan.required_link && !open_sections.empty()) {
-      Problem(scan, part, line, "{{" + name + "}} darf nicht in einem Abschnitt stehen, sonst kann der Link fehlen.",
+      Problem(scan, part, line,
+              "{{" + name + "}} darf nicht in einem Abschnitt stehen, sonst kann der Link fehlen.",
               "{{" + name + "}} must not stand inside a section, or the link could go missing.");
     } else if (name == scan.required_link) {
       scan.uses_required_link = true;
@@ -120,8 +127,10 @@ std::vector<TemplateProblem> CheckTemplate(const MailTemplate& t, std::string_vi
     ScanText(part, text, scan);
     if (must_link && !required_link.empty() && !scan.uses_required_link) {
       std::string name = "{{" + std::string(required_link) + "}}";
-      Problem(scan, part, 1, "Der persönliche Link " + name + " fehlt – ohne ihn kann der Empfänger nicht handeln.",
-              "The personal link " + name + " is missing: without it the recipient cannot act.");
+      Problem(
+          scan, part, 1,
+          "Der persönliche Link " + name + " fehlt – ohne ihn kann der Empfänger nicht handeln.",
+          "The personal link " + name + " is missing: without it the recipient cannot act.");
     }
     problems.insert(problems.end(), scan.problems.begin(), scan.problems.end());
   };

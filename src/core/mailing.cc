@@ -22,40 +22,53 @@ std::string_view KeyOf(const std::array<std::pair<E, std::string_view>, N>& tabl
   return "";
 }
 
-constexpr std::array<std::pair<MailingState, std::string_view>, 3> kMailingStates = {{
-    {MailingState::kPreparing, "preparing"}, {MailingState::kQueued, "queued"},
-    {MailingState::kDone, "done"}}};
+constexpr std::array<std::pair<MailingState, std::string_view>, 3> kMailingStates = {
+    {{MailingState::kPreparing, "preparing"},
+     {MailingState::kQueued, "queued"},
+     {MailingState::kDone, "done"}}};
 
-constexpr std::array<std::pair<MessageState, std::string_view>, 7> kMessageStates = {{
-    {MessageState::kPending, "pending"}, {MessageState::kQueued, "queued"},
-    {MessageState::kSending, "sending"}, {MessageState::kSent, "sent"},
-    {MessageState::kDeferred, "deferred"}, {MessageState::kFailed, "failed"},
-    {MessageState::kSkipped, "skipped"}}};
+constexpr std::array<std::pair<MessageState, std::string_view>, 7> kMessageStates = {
+    {{MessageState::kPending, "pending"},
+     {MessageState::kQueued, "queued"},
+     {MessageState::kSending, "sending"},
+     {MessageState::kSent, "sent"},
+     {MessageState::kDeferred, "deferred"},
+     {MessageState::kFailed, "failed"},
+     {MessageState::kSkipped, "skipped"}}};
 
-constexpr std::array<std::pair<MessageKind, std::string_view>, 3> kKinds = {{
-    {MessageKind::kMailing, "mailing"}, {MessageKind::kLinkRequest, "link_request"},
-    {MessageKind::kEmailConfirmation, "email_confirmation"}}};
+constexpr std::array<std::pair<MessageKind, std::string_view>, 3> kKinds = {
+    {{MessageKind::kMailing, "mailing"},
+     {MessageKind::kLinkRequest, "link_request"},
+     {MessageKind::kEmailConfirmation, "email_confirmation"}}};
 
-constexpr std::array<std::pair<SkipReason, std::string_view>, 7> kSkipKeys = {{
-    {SkipReason::kLinkMissing, "link_missing"},
-    {SkipReason::kNone, ""}, {SkipReason::kNoEmail, "no_email"},
-    {SkipReason::kSuppressed, "suppressed"}, {SkipReason::kDeletionRequested, "deletion_requested"},
-    {SkipReason::kWithdrawn, "withdrawn"}, {SkipReason::kNoLegalBasis, "no_legal_basis"}}};
+constexpr std::array<std::pair<SkipReason, std::string_view>, 7> kSkipKeys = {
+    {{SkipReason::kLinkMissing, "link_missing"},
+     {SkipReason::kNone, ""},
+     {SkipReason::kNoEmail, "no_email"},
+     {SkipReason::kSuppressed, "suppressed"},
+     {SkipReason::kDeletionRequested, "deletion_requested"},
+     {SkipReason::kWithdrawn, "withdrawn"},
+     {SkipReason::kNoLegalBasis, "no_legal_basis"}}};
 
-constexpr std::array<std::pair<SkipReason, std::string_view>, 7> kSkipGerman = {{
-    {SkipReason::kLinkMissing, "persönlicher Link fehlt in der gerenderten E-Mail"},
-    {SkipReason::kNone, ""}, {SkipReason::kNoEmail, "keine E-Mail-Adresse"},
-    {SkipReason::kSuppressed, "auf der Sperrliste"},
-    {SkipReason::kDeletionRequested, "Löschung beantragt"},
-    {SkipReason::kWithdrawn, "Einwilligung widerrufen"},
-    {SkipReason::kNoLegalBasis, "keine Rechtsgrundlage für die Ansprache"}}};
+constexpr std::array<std::pair<SkipReason, std::string_view>, 7> kSkipGerman = {
+    {{SkipReason::kLinkMissing, "persönlicher Link fehlt in der gerenderten E-Mail"},
+     {SkipReason::kNone, ""},
+     {SkipReason::kNoEmail, "keine E-Mail-Adresse"},
+     {SkipReason::kSuppressed, "auf der Sperrliste"},
+     {SkipReason::kDeletionRequested, "Löschung beantragt"},
+     {SkipReason::kWithdrawn, "Einwilligung widerrufen"},
+     {SkipReason::kNoLegalBasis, "keine Rechtsgrundlage für die Ansprache"}}};
 
 }  // namespace
 
 std::string_view MailingStateKey(MailingState s) { return KeyOf(kMailingStates, s); }
-std::optional<MailingState> ParseMailingState(std::string_view k) { return ParseKey(kMailingStates, k); }
+std::optional<MailingState> ParseMailingState(std::string_view k) {
+  return ParseKey(kMailingStates, k);
+}
 std::string_view MessageStateKey(MessageState s) { return KeyOf(kMessageStates, s); }
-std::optional<MessageState> ParseMessageState(std::string_view k) { return ParseKey(kMessageStates, k); }
+std::optional<MessageState> ParseMessageState(std::string_view k) {
+  return ParseKey(kMessageStates, k);
+}
 std::string_view MessageKindKey(MessageKind k) { return KeyOf(kKinds, k); }
 std::optional<MessageKind> ParseMessageKind(std::string_view k) { return ParseKey(kKinds, k); }
 std::string_view SkipReasonKey(SkipReason r) { return KeyOf(kSkipKeys, r); }

@@ -76,8 +76,8 @@ enum class SkipReason {
   kNoLegalBasis,  // and the broker did not confirm the mailing is lawful for them
   kLinkMissing,   // the rendered message does not carry the recipient's link
 };
-std::string_view SkipReasonKey(SkipReason r);       // "no_email", ...
-std::string_view SkipReasonGerman(SkipReason r);    // for the broker
+std::string_view SkipReasonKey(SkipReason r);     // "no_email", ...
+std::string_view SkipReasonGerman(SkipReason r);  // for the broker
 std::optional<SkipReason> ParseSkipReason(std::string_view key);
 
 // What the eligibility rule needs to know about one contact.

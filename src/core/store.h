@@ -144,8 +144,8 @@ class WriteTx : public ReadTx {
   // during a crash; "before", so a lease lasts at least its full length in real time) —
   // taking at most `per_tenant` from each tenant so one big mailing cannot starve others.
   // Marks them sending until `lease_until` and returns them with their bodies.
-  virtual Result<std::vector<Message>> ClaimDueMessages(Time now, Time lease_until,
-                                                        int per_tenant, int limit) = 0;
+  virtual Result<std::vector<Message>> ClaimDueMessages(Time now, Time lease_until, int per_tenant,
+                                                        int limit) = 0;
   virtual Status InsertSuppression(TenantId tenant, std::string_view email_sha256,
                                    std::string_view reason, Time now) = 0;
   virtual Result<std::int64_t> InsertEmailChange(const EmailChange& change) = 0;

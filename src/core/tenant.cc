@@ -4,9 +4,12 @@ namespace consentd::core {
 
 std::string_view RoleName(Role role) {
   switch (role) {
-    case Role::kAdmin: return "admin";
-    case Role::kBroker: return "broker";
-    case Role::kSystem: return "system";
+    case Role::kAdmin:
+      return "admin";
+    case Role::kBroker:
+      return "broker";
+    case Role::kSystem:
+      return "system";
   }
   return "broker";
 }

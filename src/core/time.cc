@@ -18,8 +18,8 @@ Parts Split(Time t) {
   auto day_start = floor<days>(t);
   std::chrono::year_month_day ymd{day_start};
   auto rest = (t - day_start).count();
-  return {int(ymd.year()), unsigned(ymd.month()), unsigned(ymd.day()), rest / 3600,
-          (rest / 60) % 60, rest % 60};
+  return {int(ymd.year()), unsigned(ymd.month()), unsigned(ymd.day()),
+          rest / 3600,     (rest / 60) % 60,      rest % 60};
 }
 
 }  // namespace

@@ -20,7 +20,9 @@ bool HasControlCharacter(std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     auto u = static_cast<unsigned char>(s[i]);
     if (u < 0x20 || u == 0x7f) return true;
-    auto next = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0; };
+    auto next = [&](std::size_t k) {
+      return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0;
+    };
     if (u == 0xc2 && next(1) >= 0x80 && next(1) <= 0x9f) return true;
     if (u == 0xe2 && next(1) == 0x80 && (next(2) == 0xa8 || next(2) == 0xa9)) return true;
   }
@@ -61,7 +63,11 @@ bool IsValidUtf8(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
     auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    std::size_t len = c < 0x80           ? 1
+                      : (c >> 5) == 0x6  ? 2
+                      : (c >> 4) == 0xe  ? 3
+                      : (c >> 3) == 0x1e ? 4
+                                         : 0;
     if (len == 0 || i + len > s.size()) return false;
     std::uint32_t cp = len == 1 ? c : c & (0x7f >> len);
     for (std::size_t k = 1; k < len; ++k) {
@@ -69,7 +75,8 @@ bool IsValidUtf8(std::string_view s) {
       if ((cc >> 6) != 0x2) return false;
       cp = (cp << 6) | (cc & 0x3f);
     }
-    bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
+    bool overlong =
+        (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
     if (overlong || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
     i += len;
   }
@@ -81,7 +88,11 @@ namespace {
 // Length of the valid UTF-8 sequence at the start of `s`, or 0.
 std::size_t ValidSequenceLength(std::string_view s) {
   auto c = static_cast<unsigned char>(s[0]);
-  std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+  std::size_t len = c < 0x80           ? 1
+                    : (c >> 5) == 0x6  ? 2
+                    : (c >> 4) == 0xe  ? 3
+                    : (c >> 3) == 0x1e ? 4
+                                       : 0;
   if (len == 0 || len > s.size()) return 0;
   return IsValidUtf8(s.substr(0, len)) ? len : 0;
 }
@@ -107,8 +118,8 @@ std::string SanitizeForDisplay(std::string_view s) {
 }
 
 std::size_t CodePointCount(std::string_view s) {
-  return static_cast<std::size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
+  return static_cast<std::size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
 }
 
 std::string Trim(std::string_view s) {
@@ -121,15 +132,17 @@ std::string Trim(std::string_view s) {
 bool IsValidEmail(std::string_view s) {
   if (s.size() > 254) return false;
   auto at = s.find('@');
-  if (at == std::string_view::npos || at == 0 || at > 64 || s.find('@', at + 1) != std::string_view::npos) {
+  if (at == std::string_view::npos || at == 0 || at > 64 ||
+      s.find('@', at + 1) != std::string_view::npos) {
     return false;
   }
   std::string_view local = s.substr(0, at), domain = s.substr(at + 1);
   auto local_ok = [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+/=?^_`{|}~.-").find(c) != std::string_view::npos;
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("!#$%&'*+/=?^_`{|}~.-").find(c) != std::string_view::npos;
   };
-  if (!std::all_of(local.begin(), local.end(), local_ok) || local.front() == '.' || local.back() == '.' ||
-      local.find("..") != std::string_view::npos) {
+  if (!std::all_of(local.begin(), local.end(), local_ok) || local.front() == '.' ||
+      local.back() == '.' || local.find("..") != std::string_view::npos) {
     return false;
   }
   if (domain.size() < 3 || domain.find('.') == std::string_view::npos) return false;
@@ -186,7 +199,8 @@ std::optional<Centi> ParseGermanNumber(std::string_view input) {
 
 std::string FormatGermanNumber(Centi value) {
   std::string whole = std::to_string(value / 100);
-  for (int i = static_cast<int>(whole.size()) - 3; i > 0; i -= 3) whole.insert(static_cast<std::size_t>(i), ".");
+  for (int i = static_cast<int>(whole.size()) - 3; i > 0; i -= 3)
+    whole.insert(static_cast<std::size_t>(i), ".");
   Centi cents = value % 100;
   if (cents == 0) return whole;
   std::string frac = std::to_string(cents);
@@ -205,7 +219,8 @@ bool CheckHeaderText(std::string_view field, std::string_view value, FieldErrors
 bool CheckText(std::string_view field, std::string_view value, std::size_t max_code_points,
                FieldErrors& errors) {
   if (!IsValidUtf8(value)) {
-    AddError(errors, field, "Die Eingabe enthält ungültige Zeichen.", "The input contains invalid characters.");
+    AddError(errors, field, "Die Eingabe enthält ungültige Zeichen.",
+             "The input contains invalid characters.");
     return false;
   }
   if (HasControlCharacter(value)) {
@@ -214,7 +229,8 @@ bool CheckText(std::string_view field, std::string_view value, std::size_t max_c
     return false;
   }
   if (CodePointCount(value) > max_code_points) {
-    AddError(errors, field, "Bitte höchstens " + std::to_string(max_code_points) + " Zeichen eingeben.",
+    AddError(errors, field,
+             "Bitte höchstens " + std::to_string(max_code_points) + " Zeichen eingeben.",
              "Please enter at most " + std::to_string(max_code_points) + " characters.");
     return false;
   }
@@ -229,30 +245,39 @@ void CheckContactField(std::string_view name, std::string& value, const ContactD
   bool header_bound = name == "titel" || name == "vorname" || name == "nachname" || name == "firma";
   if (header_bound && !CheckHeaderText(name, value, errors)) return;
   if (name == "anrede" && value != "Herr" && value != "Frau" && value != "Divers") {
-    AddError(errors, name, "Bitte wählen Sie eine Anrede aus der Liste.", "Please choose a salutation from the list.");
+    AddError(errors, name, "Bitte wählen Sie eine Anrede aus der Liste.",
+             "Please choose a salutation from the list.");
   } else if (name == "email" && !IsValidEmail(value)) {
-    AddError(errors, name, "Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@beispiel.de.",
+    AddError(errors, name,
+             "Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@beispiel.de.",
              "Please enter a valid e-mail address, e.g. name@example.com.");
   } else if (name == "telefon" || name == "mobil") {
     auto normalized = phones.Normalize(value, data.land.empty() ? "DE" : data.land);
     if (!normalized) {
-      AddError(errors, name, "Bitte geben Sie eine gültige Telefonnummer ein, z. B. 030 1234567 oder +49 171 1234567.",
-               "Please enter a valid phone number, e.g. +49 30 1234567.");
+      AddError(
+          errors, name,
+          "Bitte geben Sie eine gültige Telefonnummer ein, z. B. 030 1234567 oder +49 171 1234567.",
+          "Please enter a valid phone number, e.g. +49 30 1234567.");
     } else {
       value = *normalized;
     }
   } else if (name == "plz" && !IsValidPostalCode(value, data.land)) {
-    AddError(errors, name, "Bitte geben Sie eine gültige Postleitzahl ein (in Deutschland fünf Ziffern).",
+    AddError(errors, name,
+             "Bitte geben Sie eine gültige Postleitzahl ein (in Deutschland fünf Ziffern).",
              "Please enter a valid postal code (five digits in Germany).");
-  } else if (name == "land" && (value.size() != 2 || !std::isupper(static_cast<unsigned char>(value[0])) ||
-                                !std::isupper(static_cast<unsigned char>(value[1])))) {
+  } else if (name == "land" &&
+             (value.size() != 2 || !std::isupper(static_cast<unsigned char>(value[0])) ||
+              !std::isupper(static_cast<unsigned char>(value[1])))) {
     AddError(errors, name, "Bitte geben Sie das Land als Ländercode an, z. B. DE.",
              "Please give the country as a country code, e.g. DE.");
   } else if (name == "sprache" && value != "de" && value != "en") {
-    AddError(errors, name, "Bitte wählen Sie Deutsch oder Englisch.", "Please choose German or English.");
+    AddError(errors, name, "Bitte wählen Sie Deutsch oder Englisch.",
+             "Please choose German or English.");
   } else if (name == "kontaktart" &&
-             std::none_of(kKontaktarten.begin(), kKontaktarten.end(), [&](const auto& k) { return k.first == value; })) {
-    AddError(errors, name, "Bitte wählen Sie eine Kontaktart aus der Liste.", "Please choose a contact type from the list.");
+             std::none_of(kKontaktarten.begin(), kKontaktarten.end(),
+                          [&](const auto& k) { return k.first == value; })) {
+    AddError(errors, name, "Bitte wählen Sie eine Kontaktart aus der Liste.",
+             "Please choose a contact type from the list.");
   }
 }
 
@@ -278,9 +303,11 @@ ContactFormResult ApplyContactForm(const Form& form, const ContactData& current,
   std::size_t before = result.errors.size();
   for (const auto& f : kContactFields) {
     if (!Find(form, f.name)) continue;
-    bool already_failed = std::any_of(result.errors.begin(), result.errors.begin() + static_cast<long>(before),
-                                      [&](const FieldError& e) { return e.field == f.name; });
-    if (!already_failed) CheckContactField(f.name, result.data.*f.member, result.data, phones, result.errors);
+    bool already_failed =
+        std::any_of(result.errors.begin(), result.errors.begin() + static_cast<long>(before),
+                    [&](const FieldError& e) { return e.field == f.name; });
+    if (!already_failed)
+      CheckContactField(f.name, result.data.*f.member, result.data, phones, result.errors);
   }
   bool nachname_failed = std::any_of(result.errors.begin(), result.errors.end(),
                                      [](const FieldError& e) { return e.field == "nachname"; });
@@ -298,16 +325,18 @@ bool IsChoice(std::span<const Choice> choices, std::string_view key) {
   return std::any_of(choices.begin(), choices.end(), [&](const Choice& c) { return c.key == key; });
 }
 
-void ReadChoice(const Form& form, std::string_view field, std::span<const Choice> choices, bool required,
-                std::string& out, FieldErrors& errors) {
+void ReadChoice(const Form& form, std::string_view field, std::span<const Choice> choices,
+                bool required, std::string& out, FieldErrors& errors) {
   const std::string* raw = Find(form, field);
   std::string value = raw ? Trim(*raw) : "";
   if (value.empty()) {
-    if (required) AddError(errors, field, "Bitte wählen Sie einen Eintrag aus.", "Please choose an entry.");
+    if (required)
+      AddError(errors, field, "Bitte wählen Sie einen Eintrag aus.", "Please choose an entry.");
     return;
   }
   if (!IsChoice(choices, value)) {
-    AddError(errors, field, "Bitte wählen Sie einen Eintrag aus der Liste.", "Please choose an entry from the list.");
+    AddError(errors, field, "Bitte wählen Sie einen Eintrag aus der Liste.",
+             "Please choose an entry from the list.");
     return;
   }
   out = value;
@@ -318,7 +347,8 @@ void ReadNumber(const Form& form, std::string_view field, Centi max, std::option
   const std::string* raw = Find(form, field);
   if (!raw || Trim(*raw).empty()) return;
   if (!IsValidUtf8(*raw)) {
-    AddError(errors, field, "Die Eingabe enthält ungültige Zeichen.", "The input contains invalid characters.");
+    AddError(errors, field, "Die Eingabe enthält ungültige Zeichen.",
+             "The input contains invalid characters.");
     return;
   }
   auto value = ParseGermanNumber(*raw);
@@ -334,8 +364,8 @@ void ReadNumber(const Form& form, std::string_view field, Centi max, std::option
   out = value;
 }
 
-void CheckRange(std::string_view von_field, const std::optional<Centi>& von, const std::optional<Centi>& bis,
-                FieldErrors& errors) {
+void CheckRange(std::string_view von_field, const std::optional<Centi>& von,
+                const std::optional<Centi>& bis, FieldErrors& errors) {
   if (von && bis && *von > *bis) {
     AddError(errors, von_field, "Der Von-Wert darf nicht größer als der Bis-Wert sein.",
              "The minimum must not be greater than the maximum.");
@@ -351,10 +381,12 @@ SearchProfileFormResult ParseSearchProfileForm(const Form& form) {
   ReadChoice(form, "vermarktungsart", Vermarktungsarten(), true, p.vermarktungsart, e);
   ReadChoice(form, "nutzungsart", Nutzungsarten(), true, p.nutzungsart, e);
   ReadChoice(form, "objektart", Objektarten(), true, p.objektart, e);
-  if (!p.objektart.empty()) ReadChoice(form, "objekttyp", Objekttypen(p.objektart), false, p.objekttyp, e);
-  for (auto [field, max, member] : {std::tuple{"land", 2u, &SearchProfile::land}, std::tuple{"plz", 10u, &SearchProfile::plz},
-                                    std::tuple{"ort", 100u, &SearchProfile::ort},
-                                    std::tuple{"bemerkung", 1000u, &SearchProfile::bemerkung}}) {
+  if (!p.objektart.empty())
+    ReadChoice(form, "objekttyp", Objekttypen(p.objektart), false, p.objekttyp, e);
+  for (auto [field, max, member] :
+       {std::tuple{"land", 2u, &SearchProfile::land}, std::tuple{"plz", 10u, &SearchProfile::plz},
+        std::tuple{"ort", 100u, &SearchProfile::ort},
+        std::tuple{"bemerkung", 1000u, &SearchProfile::bemerkung}}) {
     const std::string* raw = Find(form, field);
     if (!raw) continue;
     std::string value = Trim(*raw);
@@ -362,7 +394,8 @@ SearchProfileFormResult ParseSearchProfileForm(const Form& form) {
   }
   if (p.land.empty()) p.land = "DE";
   if (!p.plz.empty() && !IsValidPostalCode(p.plz, p.land)) {
-    AddError(e, "plz", "Bitte geben Sie eine gültige Postleitzahl ein (in Deutschland fünf Ziffern).",
+    AddError(e, "plz",
+             "Bitte geben Sie eine gültige Postleitzahl ein (in Deutschland fünf Ziffern).",
              "Please enter a valid postal code (five digits in Germany).");
   }
   std::optional<Centi> radius;

@@ -65,7 +65,8 @@ std::string SanitizeForDisplay(std::string_view s);
 bool CheckHeaderText(std::string_view field, std::string_view value, FieldErrors& errors);
 
 // Checks that a free-text field is valid UTF-8, has no control characters (C0, DEL, C1,
-// U+2028, U+2029) and is at most `max_code_points` long. Appends to `errors` and returns false when not.
+// U+2028, U+2029) and is at most `max_code_points` long. Appends to `errors` and returns false when
+// not.
 bool CheckText(std::string_view field, std::string_view value, std::size_t max_code_points,
                FieldErrors& errors);
 

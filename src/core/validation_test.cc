@@ -52,9 +52,9 @@ TEST(FormatGermanNumberTest, RoundTrips) {
 TEST(Utf8Test, DetectsInvalidSequences) {
   EXPECT_TRUE(IsValidUtf8("Müller Özdemir 😀"));
   EXPECT_FALSE(IsValidUtf8("\xff\xfe"));
-  EXPECT_FALSE(IsValidUtf8("\xc3"));              // truncated
-  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong '/'
-  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xc3"));          // truncated
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));      // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));  // surrogate
   EXPECT_EQ(CodePointCount("Müller"), 6u);
 }
 
@@ -82,8 +82,8 @@ TEST(ApplyContactFormTest, NormalisesAndKeepsAbsentFields) {
   ContactData current;
   current.nachname = "Mustermann";
   current.email = "erika@example.com";
-  auto r = ApplyContactForm({{"telefon", " 030 1234567 "}, {"vorname", "Erika"}}, current,
-                            FakePhones());
+  auto r =
+      ApplyContactForm({{"telefon", " 030 1234567 "}, {"vorname", "Erika"}}, current, FakePhones());
   ASSERT_TRUE(r.errors.empty());
   EXPECT_EQ(r.data.telefon, "+49 30 1234567");
   EXPECT_EQ(r.data.vorname, "Erika");
@@ -93,8 +93,11 @@ TEST(ApplyContactFormTest, NormalisesAndKeepsAbsentFields) {
 
 TEST(ApplyContactFormTest, ReportsEveryBadFieldInGermanAndEnglish) {
   std::string long_name(101, 'x');
-  auto r = ApplyContactForm({{"telefon", "12ab"}, {"plz", "123"}, {"nachname", long_name},
-                             {"anrede", "Sir"}, {"ort", "Berlin\r\nX-Header: 1"},
+  auto r = ApplyContactForm({{"telefon", "12ab"},
+                             {"plz", "123"},
+                             {"nachname", long_name},
+                             {"anrede", "Sir"},
+                             {"ort", "Berlin\r\nX-Header: 1"},
                              {"titel", "\xff"}},
                             ContactData{}, FakePhones());
   std::map<std::string, std::string> by_field;
@@ -109,12 +112,14 @@ TEST(ApplyContactFormTest, ReportsEveryBadFieldInGermanAndEnglish) {
 }
 
 TEST(ApplyContactFormTest, RefusesWhatMailHeadersCannotCarry) {
-  for (std::string bad : {"Weber\u0085Bcc", "Weber\u2028x", "Weber\u2029x", "=?utf-8?q?x=0D=0A?="}) {
+  for (std::string bad :
+       {"Weber\u0085Bcc", "Weber\u2028x", "Weber\u2029x", "=?utf-8?q?x=0D=0A?="}) {
     auto r = ApplyContactForm({{"nachname", bad}}, ContactData{}, FakePhones());
     ASSERT_EQ(r.errors.size(), 1u) << bad;
     EXPECT_EQ(r.errors[0].field, "nachname");
   }
-  EXPECT_TRUE(ApplyContactForm({{"nachname", "Müller-Lüdenscheidt"}}, ContactData{}, FakePhones()).errors.empty());
+  EXPECT_TRUE(ApplyContactForm({{"nachname", "Müller-Lüdenscheidt"}}, ContactData{}, FakePhones())
+                  .errors.empty());
 }
 
 TEST(ApplyContactFormTest, RequiresANameWhenTheNameIsEdited) {
@@ -124,10 +129,14 @@ TEST(ApplyContactFormTest, RequiresANameWhenTheNameIsEdited) {
 }
 
 TEST(SearchProfileFormTest, ReadsACompleteProfile) {
-  auto r = ParseSearchProfileForm({{"vermarktungsart", "KAUF"}, {"nutzungsart", "WOHNEN"},
-                                   {"objektart", "haus"}, {"objekttyp", "EINFAMILIENHAUS"},
-                                   {"plz", "10557"}, {"radius_km", "15"},
-                                   {"preis_bis", "350.000 €"}, {"zimmer_von", "2,5"}});
+  auto r = ParseSearchProfileForm({{"vermarktungsart", "KAUF"},
+                                   {"nutzungsart", "WOHNEN"},
+                                   {"objektart", "haus"},
+                                   {"objekttyp", "EINFAMILIENHAUS"},
+                                   {"plz", "10557"},
+                                   {"radius_km", "15"},
+                                   {"preis_bis", "350.000 €"},
+                                   {"zimmer_von", "2,5"}});
   ASSERT_TRUE(r.errors.empty()) << r.errors[0].field;
   EXPECT_EQ(r.profile.preis_bis, 35000000);
   EXPECT_EQ(r.profile.zimmer_von, 250);
@@ -136,10 +145,14 @@ TEST(SearchProfileFormTest, ReadsACompleteProfile) {
 }
 
 TEST(SearchProfileFormTest, RejectsInvertedRangesUnknownValuesAndWrongTypes) {
-  auto r = ParseSearchProfileForm({{"vermarktungsart", "TAUSCH"}, {"nutzungsart", "WOHNEN"},
-                                   {"objektart", "wohnung"}, {"objekttyp", "VILLA"},
-                                   {"preis_von", "500.000"}, {"preis_bis", "300.000"},
-                                   {"zimmer_von", "drei"}, {"radius_km", "2,5"}});
+  auto r = ParseSearchProfileForm({{"vermarktungsart", "TAUSCH"},
+                                   {"nutzungsart", "WOHNEN"},
+                                   {"objektart", "wohnung"},
+                                   {"objekttyp", "VILLA"},
+                                   {"preis_von", "500.000"},
+                                   {"preis_bis", "300.000"},
+                                   {"zimmer_von", "drei"},
+                                   {"radius_km", "2,5"}});
   std::set<std::string> fields;
   for (const auto& e : r.errors) fields.insert(e.field);
   EXPECT_EQ(fields, (std::set<std::string>{"vermarktungsart", "objekttyp", "preis_von",

@@ -1,9 +1,8 @@
 #include "http/pages.h"
 
-#include <kainjow/mustache.hpp>
-
 #include <cstdio>
 #include <cstdlib>
+#include <kainjow/mustache.hpp>
 
 namespace consentd::http {
 

@@ -1,10 +1,9 @@
 // Server-side pages: logic-less Mustache templates embedded in the binary, parsed once.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 

@@ -13,8 +13,8 @@ using nlohmann::json;
 namespace {
 
 constexpr std::array<std::string_view, 8> kFlashKeys = {
-    "consent", "contact", "contact_email", "profile_added", "profile_saved", "profile_deleted",
-    "withdraw", "deletion"};
+    "consent",       "contact",         "contact_email", "profile_added",
+    "profile_saved", "profile_deleted", "withdraw",      "deletion"};
 
 // Stands for the neutral page's "new link" form in CSRF tokens (there is no link to bind to).
 constexpr std::string_view kLinkRequestForm = "link-request-form";
@@ -40,7 +40,8 @@ FieldSpec SpecOf(std::string_view name) {
   return {name, "text", "off"};
 }
 
-std::string ErrorFor(const core::FieldErrors& errors, std::string_view field, std::string_view lang) {
+std::string ErrorFor(const core::FieldErrors& errors, std::string_view field,
+                     std::string_view lang) {
   for (const auto& e : errors) {
     if (e.field == field) return lang == "en" ? e.message_en : e.message_de;
   }
@@ -57,7 +58,7 @@ json Options(const std::vector<std::pair<std::string, std::string>>& choices,
 }
 
 std::vector<std::pair<std::string, std::string>> ChoicesOf(std::span<const core::Choice> choices,
-                                                          std::string_view empty_label) {
+                                                           std::string_view empty_label) {
   std::vector<std::pair<std::string, std::string>> out;
   out.emplace_back("", std::string(empty_label));
   for (const auto& c : choices) out.emplace_back(std::string(c.key), std::string(c.label));
@@ -150,11 +151,20 @@ std::string HtmlEscape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -186,12 +196,16 @@ json ProfileForm(const PageRenderer& pages, std::string_view lang, const std::st
                  const core::Form& v, const core::FieldErrors& errors) {
   std::string_view choose = "–";
   json selects = json::array();
-  selects.push_back(SelectField(pages, lang, form_id, "vermarktungsart",
-                                Options(ChoicesOf(core::Vermarktungsarten(), choose), FormValue(v, "vermarktungsart")), errors));
-  selects.push_back(SelectField(pages, lang, form_id, "nutzungsart",
-                                Options(ChoicesOf(core::Nutzungsarten(), choose), FormValue(v, "nutzungsart")), errors));
-  selects.push_back(SelectField(pages, lang, form_id, "objektart",
-                                Options(ChoicesOf(core::Objektarten(), choose), FormValue(v, "objektart")), errors));
+  selects.push_back(SelectField(
+      pages, lang, form_id, "vermarktungsart",
+      Options(ChoicesOf(core::Vermarktungsarten(), choose), FormValue(v, "vermarktungsart")),
+      errors));
+  selects.push_back(SelectField(
+      pages, lang, form_id, "nutzungsart",
+      Options(ChoicesOf(core::Nutzungsarten(), choose), FormValue(v, "nutzungsart")), errors));
+  selects.push_back(SelectField(
+      pages, lang, form_id, "objektart",
+      Options(ChoicesOf(core::Objektarten(), choose), FormValue(v, "objektart")), errors));
   json objekttyp = Field(pages, lang, form_id, "objekttyp", "", errors);
   objekttyp["options_html"] = ObjekttypOptions(FormValue(v, "objekttyp"));
   objekttyp["any_label"] = pages.Text(lang, "any_type");
@@ -207,25 +221,29 @@ json ProfileForm(const PageRenderer& pages, std::string_view lang, const std::st
                       {"bis", Field(pages, lang, form_id, bis, FormValue(v, bis), errors)}});
   }
   json bemerkung = Field(pages, lang, form_id, "bemerkung", FormValue(v, "bemerkung"), errors);
-  return {{"id", form_id}, {"selects", selects}, {"objekttyp", objekttyp}, {"region", region},
-          {"ranges", ranges}, {"bemerkung", bemerkung}};
+  return {{"id", form_id},    {"selects", selects}, {"objekttyp", objekttyp},
+          {"region", region}, {"ranges", ranges},   {"bemerkung", bemerkung}};
 }
 
 std::string ProfileSummary(const core::SearchProfile& p, std::string_view lang) {
   const bool en = lang == "en";
   std::string s = std::string(core::LabelOf(core::Objektarten(), p.objektart));
-  if (!p.objekttyp.empty()) s += " (" + std::string(core::LabelOf(core::Objekttypen(p.objektart), p.objekttyp)) + ")";
+  if (!p.objekttyp.empty())
+    s += " (" + std::string(core::LabelOf(core::Objekttypen(p.objektart), p.objekttyp)) + ")";
   s += " · " + std::string(core::LabelOf(core::Vermarktungsarten(), p.vermarktungsart));
   if (!p.plz.empty() || !p.ort.empty()) s += " · " + core::Trim(p.plz + " " + p.ort);
   if (p.radius_km) s += " +" + std::to_string(*p.radius_km) + " km";
-  if (p.preis_bis) s += (en ? " · up to " : " · bis ") + core::FormatGermanNumber(*p.preis_bis) + " €";
+  if (p.preis_bis)
+    s += (en ? " · up to " : " · bis ") + core::FormatGermanNumber(*p.preis_bis) + " €";
   if (p.zimmer_von) {
-    s += (en ? " · from " : " · ab ") + core::FormatGermanNumber(*p.zimmer_von) + (en ? " rooms" : " Zi.");
+    s += (en ? " · from " : " · ab ") + core::FormatGermanNumber(*p.zimmer_von) +
+         (en ? " rooms" : " Zi.");
   }
   return s;
 }
 
-json ErrorSummary(const std::string& form_id, const core::FieldErrors& errors, std::string_view lang) {
+json ErrorSummary(const std::string& form_id, const core::FieldErrors& errors,
+                  std::string_view lang) {
   json list = json::array();
   for (const auto& e : errors) {
     list.push_back({{"href", "#" + form_id + "-" + e.field},
@@ -236,9 +254,14 @@ json ErrorSummary(const std::string& form_id, const core::FieldErrors& errors, s
 
 json ControllerView(const core::Tenant& t) {
   const auto& c = t.controller;
-  return {{"company", c.company}, {"street", c.street}, {"postal_code", c.postal_code},
-          {"city", c.city}, {"email", c.email}, {"phone", c.phone},
-          {"privacy_url", c.privacy_url}, {"imprint_url", c.imprint_url}};
+  return {{"company", c.company},
+          {"street", c.street},
+          {"postal_code", c.postal_code},
+          {"city", c.city},
+          {"email", c.email},
+          {"phone", c.phone},
+          {"privacy_url", c.privacy_url},
+          {"imprint_url", c.imprint_url}};
 }
 
 json StateView(const app::PortalView& v, const PageRenderer& pages, std::string_view lang) {
@@ -246,8 +269,10 @@ json StateView(const app::PortalView& v, const PageRenderer& pages, std::string_
             {"granted", v.state == core::ConsentState::kGranted},
             {"withdrawn", v.state == core::ConsentState::kWithdrawn},
             {"deletion_requested", v.state == core::ConsentState::kDeletionRequested}};
-  if (v.consent && v.consent->granted_at) s["granted_since"] = core::FormatGermanDate(*v.consent->granted_at);
-  if (v.consent && v.consent->revoked_at) s["revoked_on"] = core::FormatGermanDate(*v.consent->revoked_at);
+  if (v.consent && v.consent->granted_at)
+    s["granted_since"] = core::FormatGermanDate(*v.consent->granted_at);
+  if (v.consent && v.consent->revoked_at)
+    s["revoked_on"] = core::FormatGermanDate(*v.consent->revoked_at);
   if (v.deletion_request) s["deletion_due"] = core::FormatGermanDate(v.deletion_request->due_at);
   s["label"] = pages.Text(lang, "state_" + std::string(core::ConsentStateKey(v.state)));
   return s;
@@ -295,10 +320,12 @@ Response PortalHandlers::NotFoundWith(const Request&, const std::string& lang,
                                       const std::string& email, const std::string& error) const {
   Response r;
   r.status = error.empty() ? 404 : 422;
-  r.body = pages_.Render("not_found", {{"csrf", CsrfToken(kLinkRequestForm)},
-                                       {"email", email},
-                                       {"error", error},
-                                       {"invalid", !error.empty()}}, lang);
+  r.body = pages_.Render("not_found",
+                         {{"csrf", CsrfToken(kLinkRequestForm)},
+                          {"email", email},
+                          {"error", error},
+                          {"invalid", !error.empty()}},
+                         lang);
   AddSecurityHeaders(r);
   return r;
 }
@@ -328,7 +355,8 @@ Response PortalHandlers::RequestLink(const Request& request) const {
     return NotFoundWith(request, lang, email, pages_.Text(lang, "link_request_invalid"));
   }
   if (!status) return Failure(request, status.error());
-  return Message(lang, 200, pages_.Text(lang, "link_request_title"), pages_.Text(lang, "link_request_sent"));
+  return Message(lang, 200, pages_.Text(lang, "link_request_title"),
+                 pages_.Text(lang, "link_request_sent"));
 }
 
 Response PortalHandlers::ShowEmailChange(const Request& request, const std::string& token) const {
@@ -336,12 +364,14 @@ Response PortalHandlers::ShowEmailChange(const Request& request, const std::stri
   auto view = portal_.OpenEmailChange(token);
   if (!view) return Failure(request, view.error());
   Response r;
-  r.body = pages_.Render("confirm_email", {{"csrf", CsrfToken(token)},
-                                           {"action", "/e/" + token},
-                                           {"company", view->tenant.controller.company},
-                                           {"name", view->name},
-                                           {"old_email", view->old_email},
-                                           {"new_email", view->new_email}}, lang);
+  r.body = pages_.Render("confirm_email",
+                         {{"csrf", CsrfToken(token)},
+                          {"action", "/e/" + token},
+                          {"company", view->tenant.controller.company},
+                          {"name", view->name},
+                          {"old_email", view->old_email},
+                          {"new_email", view->new_email}},
+                         lang);
   AddSecurityHeaders(r);
   return r;
 }
@@ -356,10 +386,12 @@ Response PortalHandlers::ConfirmEmail(const Request& request, const std::string&
                           core::ShortenIp(request.remote_address), lang};
   auto status = portal_.ConfirmEmailChange(token, ctx);
   if (!status && status.error().code == core::ErrorCode::kConflict) {
-    return Message(lang, 409, pages_.Text(lang, "email_conflict_title"), pages_.Text(lang, "email_conflict"));
+    return Message(lang, 409, pages_.Text(lang, "email_conflict_title"),
+                   pages_.Text(lang, "email_conflict"));
   }
   if (!status) return Failure(request, status.error());
-  return Message(lang, 200, pages_.Text(lang, "email_confirmed_title"), pages_.Text(lang, "email_confirmed"));
+  return Message(lang, 200, pages_.Text(lang, "email_confirmed_title"),
+                 pages_.Text(lang, "email_confirmed"));
 }
 
 Response PortalHandlers::Failure(const Request& request, const core::Error& error) const {
@@ -367,8 +399,10 @@ Response PortalHandlers::Failure(const Request& request, const core::Error& erro
   std::string lang = RequestLanguage(request);
   Response r;
   r.status = error.code == core::ErrorCode::kConflict ? 409 : 503;
-  r.body = pages_.Render("message", {{"title", pages_.Text(lang, "error_title")},
-                                     {"message", pages_.Text(lang, "error_retry")}}, lang);
+  r.body = pages_.Render(
+      "message",
+      {{"title", pages_.Text(lang, "error_title")}, {"message", pages_.Text(lang, "error_retry")}},
+      lang);
   AddSecurityHeaders(r);
   return r;
 }
@@ -437,7 +471,8 @@ Response PortalHandlers::ShowPage(const Request& request, const std::string& tok
     if (done == key) data["flash"] = pages_.Text(lang, "done_" + done);
   }
   core::Form stored_contact = ContactAsForm(view->contact.data);
-  data["contact_fields"] = ContactFields(pages_, lang, values_for("contact", stored_contact), errors_for("contact"));
+  data["contact_fields"] =
+      ContactFields(pages_, lang, values_for("contact", stored_contact), errors_for("contact"));
   json profiles = json::array();
   for (const auto& p : view->profiles) {
     std::string id = "profile-" + std::to_string(p.id);
@@ -445,13 +480,15 @@ Response PortalHandlers::ShowPage(const Request& request, const std::string& tok
     form["action"] = base + "/search-profiles/" + std::to_string(p.id) + "#" + id;
     form["csrf"] = data["csrf"];
     form["submit_label"] = pages_.Text(lang, "profile_save");
-    profiles.push_back({{"id", p.id}, {"summary", ProfileSummary(p, lang)},
+    profiles.push_back({{"id", p.id},
+                        {"summary", ProfileSummary(p, lang)},
                         {"open", failed && failed->form_id == id},
                         {"form_html", pages_.RenderFragment("profile_form", form, lang)}});
   }
   data["profiles"] = profiles;
   data["has_profiles"] = !profiles.empty();
-  json new_form = ProfileForm(pages_, lang, "profile-new", values_for("profile-new", {}), errors_for("profile-new"));
+  json new_form = ProfileForm(pages_, lang, "profile-new", values_for("profile-new", {}),
+                              errors_for("profile-new"));
   new_form["action"] = base + "/search-profiles#profile-new";
   new_form["csrf"] = data["csrf"];
   new_form["submit_label"] = pages_.Text(lang, "profile_create");
@@ -475,9 +512,11 @@ Response PortalHandlers::Post(const Request& request, const std::string& token,
   if (!CsrfValid(form, token)) {
     Response r;
     r.status = 403;
-    r.body = pages_.Render("message", {{"title", pages_.Text(lang, "csrf_title")},
-                                       {"message", pages_.Text(lang, "csrf_message")},
-                                       {"back", "/c/" + token}}, lang);
+    r.body = pages_.Render("message",
+                           {{"title", pages_.Text(lang, "csrf_title")},
+                            {"message", pages_.Text(lang, "csrf_message")},
+                            {"back", "/c/" + token}},
+                           lang);
     AddSecurityHeaders(r);
     return r;
   }
@@ -509,7 +548,8 @@ Response PortalHandlers::Post(const Request& request, const std::string& token,
     std::string rest = action.substr(profile_prefix.size());
     bool is_delete = rest.size() > 7 && rest.substr(rest.size() - 7) == "/delete";
     if (is_delete) rest.resize(rest.size() - 7);
-    if (rest.empty() || rest.size() > 18 || rest.find_first_not_of("0123456789") != std::string::npos) {
+    if (rest.empty() || rest.size() > 18 ||
+        rest.find_first_not_of("0123456789") != std::string::npos) {
       return NotFound(request);
     }
     core::SearchProfileId id = std::stoll(rest);

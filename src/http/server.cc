@@ -103,7 +103,8 @@ MHD_Result OnRequest(void* cls, MHD_Connection* connection, const char* url, con
     *upload_data_size = 0;
     return MHD_YES;
   }
-  if (pending->too_large) return Send(connection, PlainError(413, "Anfrage zu groß. / Request too large.\n"));
+  if (pending->too_large)
+    return Send(connection, PlainError(413, "Anfrage zu groß. / Request too large.\n"));
   Request& request = pending->request;
   MHD_get_connection_values(connection, MHD_HEADER_KIND, CollectHeader, &request.headers);
   MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, CollectQuery, &request.query);
@@ -128,17 +129,16 @@ core::Result<std::uint16_t> Server::Start() {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(impl_->options.port);
   if (inet_pton(AF_INET, impl_->options.address.c_str(), &addr.sin_addr) != 1) {
-    return core::InvalidArgument("listen address is not an IPv4 address: " + impl_->options.address);
+    return core::InvalidArgument("listen address is not an IPv4 address: " +
+                                 impl_->options.address);
   }
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO;
   impl_->daemon = MHD_start_daemon(
-      flags, 0, nullptr, nullptr, &OnRequest, impl_.get(),
-      MHD_OPTION_SOCK_ADDR, reinterpret_cast<const sockaddr*>(&addr),
-      MHD_OPTION_THREAD_POOL_SIZE, impl_->options.threads,
+      flags, 0, nullptr, nullptr, &OnRequest, impl_.get(), MHD_OPTION_SOCK_ADDR,
+      reinterpret_cast<const sockaddr*>(&addr), MHD_OPTION_THREAD_POOL_SIZE, impl_->options.threads,
       MHD_OPTION_CONNECTION_TIMEOUT, impl_->options.connection_timeout_seconds,
       MHD_OPTION_PER_IP_CONNECTION_LIMIT, impl_->options.per_ip_connection_limit,
-      MHD_OPTION_CONNECTION_LIMIT, 4096u,
-      MHD_OPTION_NOTIFY_COMPLETED, &OnCompleted, nullptr,
+      MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_NOTIFY_COMPLETED, &OnCompleted, nullptr,
       MHD_OPTION_END);
   if (!impl_->daemon) {
     return core::Unavailable("cannot listen on " + impl_->options.address + ":" +

@@ -15,8 +15,8 @@
 namespace consentd::http {
 
 struct Request {
-  std::string method;  // "GET", "POST", ...
-  std::string path;    // decoded path without query
+  std::string method;                          // "GET", "POST", ...
+  std::string path;                            // decoded path without query
   std::map<std::string, std::string> query;    // decoded
   std::map<std::string, std::string> headers;  // names in lower case
   std::string body;

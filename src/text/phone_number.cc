@@ -10,7 +10,8 @@ std::optional<std::string> LibPhoneNumberNormalizer::Normalize(std::string_view 
   using i18n::phonenumbers::PhoneNumberUtil;
   const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
   PhoneNumber number;
-  if (util.Parse(std::string(input), std::string(region), &number) != PhoneNumberUtil::NO_PARSING_ERROR) {
+  if (util.Parse(std::string(input), std::string(region), &number) !=
+      PhoneNumberUtil::NO_PARSING_ERROR) {
     return std::nullopt;
   }
   if (!util.IsValidNumber(number)) return std::nullopt;

@@ -105,8 +105,9 @@ std::string StateCondition(std::string_view filter) {
   if (filter == "granted") {
     return "d.id IS NULL AND k.revoked_at IS NULL AND k.granted_at IS NOT NULL";
   }
-  if (filter == "none") return "d.id IS NULL AND (k.contact_id IS NULL OR "
-                               "(k.granted_at IS NULL AND k.revoked_at IS NULL))";
+  if (filter == "none")
+    return "d.id IS NULL AND (k.contact_id IS NULL OR "
+           "(k.granted_at IS NULL AND k.revoked_at IS NULL))";
   return "";
 }
 
@@ -114,8 +115,9 @@ std::string StateCondition(std::string_view filter) {
 
 Result<core::MailTemplate> SqliteTx::FindTemplate(core::TenantId tenant, std::string_view key,
                                                   std::string_view language) {
-  Statement s(db_, Columns(kTemplateColumns, "FROM templates WHERE tenant_id = ? AND key = ? "
-                                             "AND language = ?"));
+  Statement s(db_, Columns(kTemplateColumns,
+                           "FROM templates WHERE tenant_id = ? AND key = ? "
+                           "AND language = ?"));
   s.Bind(1, tenant).Bind(2, key).Bind(3, language);
   if (s.Step()) return ReadTemplate(s);
   if (!s.status()) return s.status().error();
@@ -123,8 +125,9 @@ Result<core::MailTemplate> SqliteTx::FindTemplate(core::TenantId tenant, std::st
 }
 
 Result<std::vector<core::MailTemplate>> SqliteTx::ListTemplates(core::TenantId tenant) {
-  Statement s(db_, Columns(kTemplateColumns, "FROM templates WHERE tenant_id = ? "
-                                             "ORDER BY key, language"));
+  Statement s(db_, Columns(kTemplateColumns,
+                           "FROM templates WHERE tenant_id = ? "
+                           "ORDER BY key, language"));
   s.Bind(1, tenant);
   return AllRows(s, ReadTemplate);
 }
@@ -144,8 +147,9 @@ Result<std::vector<core::Mailing>> SqliteTx::ListPreparingMailings() {
 
 Result<std::vector<std::pair<core::MessageState, std::int64_t>>> SqliteTx::CountMessages(
     core::TenantId tenant, core::MailingId mailing) {
-  Statement s(db_, "SELECT state, COUNT(*) FROM messages WHERE tenant_id = ? AND mailing_id = ? "
-                   "GROUP BY state");
+  Statement s(db_,
+              "SELECT state, COUNT(*) FROM messages WHERE tenant_id = ? AND mailing_id = ? "
+              "GROUP BY state");
   s.Bind(1, tenant).Bind(2, mailing);
   std::vector<std::pair<core::MessageState, std::int64_t>> counts;
   while (s.Step()) {
@@ -173,14 +177,16 @@ Result<std::vector<core::ContactId>> SqliteTx::SelectContacts(core::TenantId ten
                                                               core::PurposeId purpose,
                                                               std::string_view filter) {
   std::string condition = StateCondition(filter);
-  if (condition.empty()) return core::InvalidArgument("unknown filter '" + std::string(filter) + "'");
-  Statement s(db_, "SELECT c.id FROM contacts c "
-                   "LEFT JOIN consents k ON k.tenant_id = c.tenant_id AND k.contact_id = c.id "
-                   "AND k.purpose_id = ? "
-                   "LEFT JOIN deletion_requests d ON d.tenant_id = c.tenant_id "
-                   "AND d.contact_id = c.id AND d.status = 'open' "
-                   "WHERE c.tenant_id = ? AND c.erased_at IS NULL AND (" + condition +
-                       ") ORDER BY c.id");
+  if (condition.empty())
+    return core::InvalidArgument("unknown filter '" + std::string(filter) + "'");
+  Statement s(db_,
+              "SELECT c.id FROM contacts c "
+              "LEFT JOIN consents k ON k.tenant_id = c.tenant_id AND k.contact_id = c.id "
+              "AND k.purpose_id = ? "
+              "LEFT JOIN deletion_requests d ON d.tenant_id = c.tenant_id "
+              "AND d.contact_id = c.id AND d.status = 'open' "
+              "WHERE c.tenant_id = ? AND c.erased_at IS NULL AND (" +
+                  condition + ") ORDER BY c.id");
   s.Bind(1, purpose).Bind(2, tenant);
   std::vector<core::ContactId> ids;
   while (s.Step()) ids.push_back(s.ColumnInt(0));
@@ -199,8 +205,9 @@ Result<bool> SqliteTx::IsSuppressed(core::TenantId tenant, std::string_view emai
 Result<std::optional<core::Time>> SqliteTx::LastMessageTime(core::TenantId tenant,
                                                             core::ContactId contact,
                                                             core::MessageKind kind) {
-  Statement s(db_, "SELECT MAX(created_at) FROM messages WHERE tenant_id = ? AND contact_id = ? "
-                   "AND kind = ?");
+  Statement s(db_,
+              "SELECT MAX(created_at) FROM messages WHERE tenant_id = ? AND contact_id = ? "
+              "AND kind = ?");
   s.Bind(1, tenant).Bind(2, contact).Bind(3, core::MessageKindKey(kind));
   std::optional<core::Time> last;
   if (s.Step() && !s.ColumnIsNull(0)) last = core::ParseIso(s.ColumnText(0));
@@ -220,20 +227,22 @@ Result<std::vector<core::Contact>> SqliteTx::FindContactsByEmailAnyTenant(std::s
 }
 
 Status SqliteTx::SaveTemplate(const core::MailTemplate& t) {
-  Statement s(db_, "INSERT INTO templates (tenant_id, key, language, name, subject, body_text, "
-                   "body_html, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                   "ON CONFLICT (tenant_id, key, language) DO UPDATE SET name = excluded.name, "
-                   "subject = excluded.subject, body_text = excluded.body_text, "
-                   "body_html = excluded.body_html, updated_at = excluded.updated_at");
+  Statement s(db_,
+              "INSERT INTO templates (tenant_id, key, language, name, subject, body_text, "
+              "body_html, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+              "ON CONFLICT (tenant_id, key, language) DO UPDATE SET name = excluded.name, "
+              "subject = excluded.subject, body_text = excluded.body_text, "
+              "body_html = excluded.body_html, updated_at = excluded.updated_at");
   s.Bind(1, t.tenant_id).Bind(2, t.key).Bind(3, t.language).Bind(4, t.name).Bind(5, t.subject);
   s.Bind(6, t.body_text).Bind(7, t.body_html).Bind(8, core::FormatIso(t.updated_at));
   return s.Run();
 }
 
 Result<core::MailingId> SqliteTx::InsertMailing(const core::Mailing& m) {
-  Statement s(db_, "INSERT INTO mailings (tenant_id, template_key, language, subject, body_text, "
-                   "body_html, state, created_by, created_at, selection, lawful_confirmation) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  Statement s(db_,
+              "INSERT INTO mailings (tenant_id, template_key, language, subject, body_text, "
+              "body_html, state, created_by, created_at, selection, lawful_confirmation) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   s.Bind(1, m.tenant_id).Bind(2, m.template_key).Bind(3, m.language).Bind(4, m.subject);
   s.Bind(5, m.body_text).Bind(6, m.body_html).Bind(7, core::MailingStateKey(m.state));
   s.Bind(8, m.created_by).Bind(9, core::FormatIso(m.created_at)).Bind(10, m.selection);
@@ -254,8 +263,9 @@ Status SqliteTx::SetMailingState(core::TenantId tenant, core::MailingId id,
 Status SqliteTx::InsertPendingMessages(core::TenantId tenant, core::MailingId mailing,
                                        const std::vector<core::ContactId>& contacts,
                                        core::Time now) {
-  Statement s(db_, "INSERT INTO messages (tenant_id, mailing_id, kind, contact_id, state, "
-                   "created_at) VALUES (?, ?, 'mailing', ?, 'pending', ?)");
+  Statement s(db_,
+              "INSERT INTO messages (tenant_id, mailing_id, kind, contact_id, state, "
+              "created_at) VALUES (?, ?, 'mailing', ?, 'pending', ?)");
   const std::string created = core::FormatIso(now);
   for (core::ContactId contact : contacts) {
     s.Bind(1, tenant).Bind(2, mailing).Bind(3, contact).Bind(4, created);
@@ -266,8 +276,9 @@ Status SqliteTx::InsertPendingMessages(core::TenantId tenant, core::MailingId ma
 }
 
 Result<std::int64_t> SqliteTx::InsertMessage(const core::Message& m) {
-  Statement s(db_, "INSERT INTO messages (tenant_id, mailing_id, kind, contact_id, state, "
-                   "created_at) VALUES (?, ?, ?, ?, 'pending', ?)");
+  Statement s(db_,
+              "INSERT INTO messages (tenant_id, mailing_id, kind, contact_id, state, "
+              "created_at) VALUES (?, ?, ?, ?, 'pending', ?)");
   s.Bind(1, m.tenant_id).Bind(2, m.mailing_id).Bind(3, core::MessageKindKey(m.kind));
   s.Bind(4, m.contact_id).Bind(5, core::FormatIso(m.created_at));
   CONSENTD_RETURN_IF_ERROR(s.Run());
@@ -319,8 +330,9 @@ Result<bool> SqliteTx::UpdateLeasedMessage(const core::Message& m, core::Time le
 }
 
 Result<bool> SqliteTx::HasOpenMessages(core::TenantId tenant, core::MailingId mailing) {
-  Statement s(db_, "SELECT 1 FROM messages WHERE tenant_id = ? AND mailing_id = ? AND state IN "
-                   "('pending', 'queued', 'sending', 'deferred') LIMIT 1");
+  Statement s(db_,
+              "SELECT 1 FROM messages WHERE tenant_id = ? AND mailing_id = ? AND state IN "
+              "('pending', 'queued', 'sending', 'deferred') LIMIT 1");
   s.Bind(1, tenant).Bind(2, mailing);
   bool open = s.Step();
   if (!s.status()) return s.status().error();
@@ -342,8 +354,10 @@ Result<std::vector<core::Message>> SqliteTx::ClaimDueMessages(core::Time now,
   std::vector<std::int64_t> ids;
   while (pick.Step()) ids.push_back(pick.ColumnInt(0));
   if (!pick.status()) return pick.status().error();
-  Statement claim(db_, "UPDATE messages SET state = 'sending', lease_until = ? WHERE id = ? "
-                       "RETURNING " + std::string(kMessageColumns));
+  Statement claim(db_,
+                  "UPDATE messages SET state = 'sending', lease_until = ? WHERE id = ? "
+                  "RETURNING " +
+                      std::string(kMessageColumns));
   std::vector<core::Message> claimed;
   for (std::int64_t id : ids) {
     claim.Bind(1, core::FormatIso(lease_until)).Bind(2, id);
@@ -356,15 +370,17 @@ Result<std::vector<core::Message>> SqliteTx::ClaimDueMessages(core::Time now,
 
 Status SqliteTx::InsertSuppression(core::TenantId tenant, std::string_view email_sha256,
                                    std::string_view reason, core::Time now) {
-  Statement s(db_, "INSERT INTO suppressions (tenant_id, email_sha256, reason, created_at) "
-                   "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
+  Statement s(db_,
+              "INSERT INTO suppressions (tenant_id, email_sha256, reason, created_at) "
+              "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
   s.Bind(1, tenant).Bind(2, email_sha256).Bind(3, reason).Bind(4, core::FormatIso(now));
   return s.Run();
 }
 
 Result<core::EmailChange> SqliteTx::FindEmailChange(std::string_view token_hash) {
-  Statement s(db_, "SELECT id, tenant_id, contact_id, new_email, token_hash, created_at, "
-                   "expires_at, confirmed_at FROM email_changes WHERE token_hash = ?");
+  Statement s(db_,
+              "SELECT id, tenant_id, contact_id, new_email, token_hash, created_at, "
+              "expires_at, confirmed_at FROM email_changes WHERE token_hash = ?");
   s.Bind(1, token_hash);
   if (!s.Step()) {
     if (!s.status()) return s.status().error();
@@ -384,8 +400,9 @@ Result<core::EmailChange> SqliteTx::FindEmailChange(std::string_view token_hash)
 }
 
 Result<std::int64_t> SqliteTx::InsertEmailChange(const core::EmailChange& c) {
-  Statement s(db_, "INSERT INTO email_changes (tenant_id, contact_id, new_email, token_hash, "
-                   "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)");
+  Statement s(db_,
+              "INSERT INTO email_changes (tenant_id, contact_id, new_email, token_hash, "
+              "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)");
   s.Bind(1, c.tenant_id).Bind(2, c.contact_id).Bind(3, c.new_email).Bind(4, c.token_hash);
   s.Bind(5, core::FormatIso(c.created_at)).Bind(6, core::FormatIso(c.expires_at));
   CONSENTD_RETURN_IF_ERROR(s.Run());
@@ -393,8 +410,9 @@ Result<std::int64_t> SqliteTx::InsertEmailChange(const core::EmailChange& c) {
 }
 
 Status SqliteTx::MarkEmailChangeConfirmed(core::TenantId tenant, std::int64_t id, core::Time now) {
-  Statement s(db_, "UPDATE email_changes SET confirmed_at = ? WHERE tenant_id = ? AND id = ? "
-                   "AND confirmed_at IS NULL");
+  Statement s(db_,
+              "UPDATE email_changes SET confirmed_at = ? WHERE tenant_id = ? AND id = ? "
+              "AND confirmed_at IS NULL");
   s.Bind(1, core::FormatIso(now)).Bind(2, tenant).Bind(3, id);
   CONSENTD_RETURN_IF_ERROR(s.Run());
   if (db_.Changes() == 0) return core::NotFound("e-mail change " + std::to_string(id));

@@ -50,7 +50,9 @@ core::Status RunGuarded(const core::WriteFn& fn, core::WriteTx& tx) {
 class SqliteStore final : public core::Store {
  public:
   SqliteStore(std::string path, SqliteOptions options, std::unique_ptr<SqliteDb> writer)
-      : path_(std::move(path)), options_(options), writer_db_(std::move(writer)),
+      : path_(std::move(path)),
+        options_(options),
+        writer_db_(std::move(writer)),
         writer_thread_([this] { WriterLoop(); }) {}
 
   ~SqliteStore() override {
@@ -208,8 +210,9 @@ core::Result<int> SqliteStore::Migrate() {
   for (const auto& m : migrations) {
     if (m.version <= have) continue;
     if (auto s = db.Exec(m.sql); !s) return rollback_on_error(s);
-    Statement mark(db, "INSERT INTO schema_migrations (version, name, applied_at) "
-                       "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%SZ'))");
+    Statement mark(db,
+                   "INSERT INTO schema_migrations (version, name, applied_at) "
+                   "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%SZ'))");
     mark.Bind(1, std::int64_t{m.version}).Bind(2, m.name);
     if (auto s = mark.Run(); !s) return rollback_on_error(s);
     ++applied;

@@ -94,8 +94,8 @@ TEST(SqliteStoreTest, ActivitiesAreAppendOnly) {
   auto a = f.AddTenant("a");
   auto c = f.AddContact(a, "erika@example.com");
   ASSERT_TRUE(f.store->Write([&](core::WriteTx& tx) -> core::Status {
-    return app::AppendActivity(tx, f.crypto, a, c, core::ActivityType::kEinwilligung, 1, f.clock.Now(),
-                               nlohmann::json{{"act", "test"}});
+    return app::AppendActivity(tx, f.crypto, a, c, core::ActivityType::kEinwilligung, 1,
+                               f.clock.Now(), nlohmann::json{{"act", "test"}});
   }));
   auto db = SqliteDb::Open(f.dir.File("test.db")).value();
   EXPECT_FALSE(db->Exec("UPDATE activities SET type = 'Widerruf'"));
@@ -165,7 +165,9 @@ TEST(SqliteStoreTest, ConcurrentUnitsShareOneCommitAndFailOnTheirOwn) {
   for (int i = 0; i < kUnits; ++i) {
     bool should_commit = i % 2 == 0 && i != 4;
     EXPECT_EQ(results[i].has_value(), should_commit) << i;
-    EXPECT_EQ(ContactExists(*f.store, tenant, "u" + std::to_string(i) + "@example.com"), should_commit) << i;
+    EXPECT_EQ(ContactExists(*f.store, tenant, "u" + std::to_string(i) + "@example.com"),
+              should_commit)
+        << i;
   }
   ASSERT_EQ(batches.size(), 2u);
   EXPECT_EQ(batches[0], 1);
@@ -224,7 +226,8 @@ TEST(SqliteStoreTest, NoAcknowledgedWriteIsLostOnKill) {
         for (int i = 0;; ++i) {
           int n = t * 1000000 + i;
           auto s = store->Write([&](core::WriteTx& tx) -> core::Status {
-            auto id = tx.InsertContact(NewContact(tenant, "k" + std::to_string(n) + "@example.com"));
+            auto id =
+                tx.InsertContact(NewContact(tenant, "k" + std::to_string(n) + "@example.com"));
             return id ? core::Status() : core::Status(id.error());
           });
           if (s && write(fds[1], &n, sizeof n) != sizeof n) _exit(1);
@@ -237,7 +240,8 @@ TEST(SqliteStoreTest, NoAcknowledgedWriteIsLostOnKill) {
   close(fds[1]);
   std::vector<int> acknowledged;
   int n = 0;
-  while (acknowledged.size() < 300 && read(fds[0], &n, sizeof n) == sizeof n) acknowledged.push_back(n);
+  while (acknowledged.size() < 300 && read(fds[0], &n, sizeof n) == sizeof n)
+    acknowledged.push_back(n);
   kill(child, SIGKILL);
   while (read(fds[0], &n, sizeof n) == sizeof n) acknowledged.push_back(n);
   waitpid(child, nullptr, 0);

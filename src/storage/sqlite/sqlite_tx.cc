@@ -66,8 +66,7 @@ core::Tenant ReadTenant(const Statement& s) {
   return t;
 }
 
-constexpr std::string_view kUserColumns =
-    "id, tenant_id, email, name, role, password_hash, active";
+constexpr std::string_view kUserColumns = "id, tenant_id, email, name, role, password_hash, active";
 
 core::User ReadUser(const Statement& s) {
   core::User u;
@@ -253,8 +252,8 @@ Result<core::User> SqliteTx::FindSystemUser(core::TenantId tenant) {
 }
 
 Result<core::User> SqliteTx::FindUserByEmail(core::TenantId tenant, std::string_view email) {
-  Statement s(db_, Select(kUserColumns,
-                          "FROM users WHERE tenant_id = ? AND email = ? COLLATE NOCASE"));
+  Statement s(db_,
+              Select(kUserColumns, "FROM users WHERE tenant_id = ? AND email = ? COLLATE NOCASE"));
   s.Bind(1, tenant).Bind(2, email);
   return OneOrNotFound(s, ReadUser, "user");
 }
@@ -283,8 +282,9 @@ Result<std::vector<core::Contact>> SqliteTx::ListContacts(core::TenantId tenant,
 }
 
 Result<core::ConsentPurpose> SqliteTx::FindPurpose(core::TenantId tenant, std::string_view key) {
-  Statement s(db_, "SELECT id, tenant_id, key, name FROM consent_purposes "
-                   "WHERE tenant_id = ? AND key = ?");
+  Statement s(db_,
+              "SELECT id, tenant_id, key, name FROM consent_purposes "
+              "WHERE tenant_id = ? AND key = ?");
   s.Bind(1, tenant).Bind(2, key);
   auto read = [](const Statement& st) {
     return core::ConsentPurpose{st.ColumnInt(0), st.ColumnInt(1), st.ColumnText(2),
@@ -295,13 +295,14 @@ Result<core::ConsentPurpose> SqliteTx::FindPurpose(core::TenantId tenant, std::s
 
 Result<core::ConsentText> SqliteTx::CurrentText(core::TenantId tenant, core::PurposeId purpose,
                                                 std::string_view language) {
-  Statement s(db_, "SELECT purpose_id, version, language, body, sha256 FROM consent_texts "
-                   "WHERE tenant_id = ? AND purpose_id = ? AND language = ? "
-                   "ORDER BY version DESC LIMIT 1");
+  Statement s(db_,
+              "SELECT purpose_id, version, language, body, sha256 FROM consent_texts "
+              "WHERE tenant_id = ? AND purpose_id = ? AND language = ? "
+              "ORDER BY version DESC LIMIT 1");
   s.Bind(1, tenant).Bind(2, purpose).Bind(3, language);
   auto read = [](const Statement& st) {
-    return core::ConsentText{st.ColumnInt(0), static_cast<int>(st.ColumnInt(1)),
-                             st.ColumnText(2), st.ColumnText(3), st.ColumnText(4)};
+    return core::ConsentText{st.ColumnInt(0), static_cast<int>(st.ColumnInt(1)), st.ColumnText(2),
+                             st.ColumnText(3), st.ColumnText(4)};
   };
   return OneOrNotFound<core::ConsentText>(s, read, "consent text");
 }
@@ -360,9 +361,10 @@ Result<core::LinkToken> SqliteTx::FindLinkToken(std::string_view token_hash) {
 
 Result<std::optional<core::DeletionRequest>> SqliteTx::FindOpenDeletionRequest(
     core::TenantId tenant, core::ContactId contact) {
-  Statement s(db_, "SELECT id, tenant_id, contact_id, received_at, due_at, status, note "
-                   "FROM deletion_requests WHERE tenant_id = ? AND contact_id = ? "
-                   "AND status = 'open'");
+  Statement s(db_,
+              "SELECT id, tenant_id, contact_id, received_at, due_at, status, note "
+              "FROM deletion_requests WHERE tenant_id = ? AND contact_id = ? "
+              "AND status = 'open'");
   s.Bind(1, tenant).Bind(2, contact);
   if (s.Step()) return std::optional<core::DeletionRequest>(ReadDeletionRequest(s));
   if (!s.status()) return s.status().error();
@@ -378,11 +380,12 @@ Result<std::string> SqliteTx::ServerSecret() {
 // ---------------------------------------------------------------- writes
 
 Result<core::TenantId> SqliteTx::InsertTenant(const core::Tenant& t) {
-  Statement s(db_, "INSERT INTO tenants (slug, company, street, postal_code, city, country, "
-                   "email, phone, privacy_url, imprint_url, sender_email, sender_name, "
-                   "signature, smtp_url, smtp_username, smtp_password, created_at) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                   "strftime('%Y-%m-%dT%H:%M:%SZ'))");
+  Statement s(db_,
+              "INSERT INTO tenants (slug, company, street, postal_code, city, country, "
+              "email, phone, privacy_url, imprint_url, sender_email, sender_name, "
+              "signature, smtp_url, smtp_username, smtp_password, created_at) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+              "strftime('%Y-%m-%dT%H:%M:%SZ'))");
   const auto& c = t.controller;
   s.Bind(1, t.slug).Bind(2, c.company).Bind(3, c.street).Bind(4, c.postal_code).Bind(5, c.city);
   s.Bind(6, c.country).Bind(7, c.email).Bind(8, c.phone).Bind(9, c.privacy_url);
@@ -394,8 +397,9 @@ Result<core::TenantId> SqliteTx::InsertTenant(const core::Tenant& t) {
 }
 
 Result<core::UserId> SqliteTx::InsertUser(const core::User& u) {
-  Statement s(db_, "INSERT INTO users (tenant_id, email, name, role, password_hash, active, "
-                   "created_at) VALUES (?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ'))");
+  Statement s(db_,
+              "INSERT INTO users (tenant_id, email, name, role, password_hash, active, "
+              "created_at) VALUES (?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ'))");
   s.Bind(1, u.tenant_id).Bind(2, u.email).Bind(3, u.name).Bind(4, core::RoleName(u.role));
   s.Bind(5, u.password_hash).Bind(6, std::int64_t{u.active ? 1 : 0});
   CONSENTD_RETURN_IF_ERROR(s.Run());
@@ -403,10 +407,11 @@ Result<core::UserId> SqliteTx::InsertUser(const core::User& u) {
 }
 
 Result<core::ContactId> SqliteTx::InsertContact(const core::Contact& c) {
-  Statement s(db_, "INSERT INTO contacts (tenant_id, anrede, titel, vorname, nachname, firma, "
-                   "email, telefon, mobil, strasse, hausnummer, plz, ort, land, sprache, "
-                   "kontaktart, legal_basis, created_at, updated_at) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  Statement s(db_,
+              "INSERT INTO contacts (tenant_id, anrede, titel, vorname, nachname, firma, "
+              "email, telefon, mobil, strasse, hausnummer, plz, ort, land, sprache, "
+              "kontaktart, legal_basis, created_at, updated_at) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   int i = 1;
   s.Bind(i++, c.tenant_id);
   for (const auto& f : core::kContactFields) s.Bind(i++, c.data.*f.member);
@@ -418,10 +423,11 @@ Result<core::ContactId> SqliteTx::InsertContact(const core::Contact& c) {
 }
 
 Status SqliteTx::UpdateContact(const core::Contact& c) {
-  Statement s(db_, "UPDATE contacts SET anrede = ?, titel = ?, vorname = ?, nachname = ?, "
-                   "firma = ?, email = ?, telefon = ?, mobil = ?, strasse = ?, hausnummer = ?, "
-                   "plz = ?, ort = ?, land = ?, sprache = ?, kontaktart = ?, legal_basis = ?, "
-                   "updated_at = ? WHERE tenant_id = ? AND id = ? AND erased_at IS NULL");
+  Statement s(db_,
+              "UPDATE contacts SET anrede = ?, titel = ?, vorname = ?, nachname = ?, "
+              "firma = ?, email = ?, telefon = ?, mobil = ?, strasse = ?, hausnummer = ?, "
+              "plz = ?, ort = ?, land = ?, sprache = ?, kontaktart = ?, legal_basis = ?, "
+              "updated_at = ? WHERE tenant_id = ? AND id = ? AND erased_at IS NULL");
   int i = 1;
   for (const auto& f : core::kContactFields) s.Bind(i++, c.data.*f.member);
   s.Bind(i, core::LegalBasisKey(c.legal_basis));
@@ -441,24 +447,26 @@ Result<core::PurposeId> SqliteTx::InsertPurpose(const core::ConsentPurpose& p) {
 }
 
 Status SqliteTx::InsertConsentText(core::TenantId tenant, const core::ConsentText& t) {
-  Statement s(db_, "INSERT INTO consent_texts (tenant_id, purpose_id, version, language, body, "
-                   "sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, "
-                   "strftime('%Y-%m-%dT%H:%M:%SZ'))");
+  Statement s(db_,
+              "INSERT INTO consent_texts (tenant_id, purpose_id, version, language, body, "
+              "sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, "
+              "strftime('%Y-%m-%dT%H:%M:%SZ'))");
   s.Bind(1, tenant).Bind(2, t.purpose_id).Bind(3, std::int64_t{t.version}).Bind(4, t.language);
   s.Bind(5, t.body).Bind(6, t.sha256);
   return s.Run();
 }
 
 Status SqliteTx::SaveConsent(core::TenantId tenant, const core::ConsentRecord& r) {
-  Statement s(db_, "INSERT INTO consents (tenant_id, contact_id, purpose_id, source, "
-                   "purpose_name, granted_at, revoked_at, revocation_reason, text_version, "
-                   "text_sha256, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                   "ON CONFLICT (tenant_id, contact_id, purpose_id) DO UPDATE SET "
-                   "source = excluded.source, purpose_name = excluded.purpose_name, "
-                   "granted_at = excluded.granted_at, revoked_at = excluded.revoked_at, "
-                   "revocation_reason = excluded.revocation_reason, "
-                   "text_version = excluded.text_version, text_sha256 = excluded.text_sha256, "
-                   "language = excluded.language");
+  Statement s(db_,
+              "INSERT INTO consents (tenant_id, contact_id, purpose_id, source, "
+              "purpose_name, granted_at, revoked_at, revocation_reason, text_version, "
+              "text_sha256, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+              "ON CONFLICT (tenant_id, contact_id, purpose_id) DO UPDATE SET "
+              "source = excluded.source, purpose_name = excluded.purpose_name, "
+              "granted_at = excluded.granted_at, revoked_at = excluded.revoked_at, "
+              "revocation_reason = excluded.revocation_reason, "
+              "text_version = excluded.text_version, text_sha256 = excluded.text_sha256, "
+              "language = excluded.language");
   s.Bind(1, tenant).Bind(2, r.contact_id).Bind(3, r.purpose_id).Bind(4, r.source);
   s.Bind(5, r.purpose_name);
   BindOptionalText(s, 6, IsoOrNull(r.granted_at));
@@ -469,12 +477,13 @@ Status SqliteTx::SaveConsent(core::TenantId tenant, const core::ConsentRecord& r
 }
 
 Result<core::SearchProfileId> SqliteTx::InsertSearchProfile(const core::SearchProfile& p) {
-  Statement s(db_, "INSERT INTO search_profiles (vermarktungsart, nutzungsart, objektart, "
-                   "objekttyp, land, plz, ort, radius_km, preis_von, preis_bis, "
-                   "wohnflaeche_von, wohnflaeche_bis, grundstuecksflaeche_von, "
-                   "grundstuecksflaeche_bis, zimmer_von, zimmer_bis, bemerkung, tenant_id, "
-                   "contact_id, created_at, updated_at) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  Statement s(db_,
+              "INSERT INTO search_profiles (vermarktungsart, nutzungsart, objektart, "
+              "objekttyp, land, plz, ort, radius_km, preis_von, preis_bis, "
+              "wohnflaeche_von, wohnflaeche_bis, grundstuecksflaeche_von, "
+              "grundstuecksflaeche_bis, zimmer_von, zimmer_bis, bemerkung, tenant_id, "
+              "contact_id, created_at, updated_at) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   BindProfile(s, p);
   s.Bind(18, p.tenant_id).Bind(19, p.contact_id).Bind(20, core::FormatIso(p.created_at));
   s.Bind(21, core::FormatIso(p.updated_at));
@@ -483,12 +492,13 @@ Result<core::SearchProfileId> SqliteTx::InsertSearchProfile(const core::SearchPr
 }
 
 Status SqliteTx::UpdateSearchProfile(const core::SearchProfile& p) {
-  Statement s(db_, "UPDATE search_profiles SET vermarktungsart = ?, nutzungsart = ?, "
-                   "objektart = ?, objekttyp = ?, land = ?, plz = ?, ort = ?, radius_km = ?, "
-                   "preis_von = ?, preis_bis = ?, wohnflaeche_von = ?, wohnflaeche_bis = ?, "
-                   "grundstuecksflaeche_von = ?, grundstuecksflaeche_bis = ?, zimmer_von = ?, "
-                   "zimmer_bis = ?, bemerkung = ?, updated_at = ? "
-                   "WHERE tenant_id = ? AND contact_id = ? AND id = ?");
+  Statement s(db_,
+              "UPDATE search_profiles SET vermarktungsart = ?, nutzungsart = ?, "
+              "objektart = ?, objekttyp = ?, land = ?, plz = ?, ort = ?, radius_km = ?, "
+              "preis_von = ?, preis_bis = ?, wohnflaeche_von = ?, wohnflaeche_bis = ?, "
+              "grundstuecksflaeche_von = ?, grundstuecksflaeche_bis = ?, zimmer_von = ?, "
+              "zimmer_bis = ?, bemerkung = ?, updated_at = ? "
+              "WHERE tenant_id = ? AND contact_id = ? AND id = ?");
   BindProfile(s, p);
   s.Bind(18, core::FormatIso(p.updated_at)).Bind(19, p.tenant_id).Bind(20, p.contact_id);
   s.Bind(21, p.id);
@@ -499,8 +509,9 @@ Status SqliteTx::UpdateSearchProfile(const core::SearchProfile& p) {
 
 Status SqliteTx::DeleteSearchProfile(core::TenantId tenant, core::ContactId contact,
                                      core::SearchProfileId id) {
-  Statement s(db_, "DELETE FROM search_profiles WHERE tenant_id = ? AND contact_id = ? "
-                   "AND id = ?");
+  Statement s(db_,
+              "DELETE FROM search_profiles WHERE tenant_id = ? AND contact_id = ? "
+              "AND id = ?");
   s.Bind(1, tenant).Bind(2, contact).Bind(3, id);
   CONSENTD_RETURN_IF_ERROR(s.Run());
   if (db_.Changes() == 0) return core::NotFound("search profile " + std::to_string(id));
@@ -517,30 +528,34 @@ Result<core::ChainHead> SqliteTx::LockChainHead(core::TenantId tenant) {
 }
 
 Result<core::ActivityId> SqliteTx::AppendActivity(const core::Activity& a) {
-  Statement ins(db_, "INSERT INTO activities (tenant_id, seq, contact_id, type, author_user_id, "
-                     "created_at, payload_sha256, prev_hash, hash) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  Statement ins(db_,
+                "INSERT INTO activities (tenant_id, seq, contact_id, type, author_user_id, "
+                "created_at, payload_sha256, prev_hash, hash) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
   ins.Bind(1, a.tenant_id).Bind(2, a.seq).Bind(3, a.contact_id);
   ins.Bind(4, core::ActivityTypeName(a.type)).Bind(5, a.author_user_id);
   ins.Bind(6, core::FormatIso(a.created_at)).Bind(7, a.payload_sha256).Bind(8, a.prev_hash);
   ins.Bind(9, a.hash);
   CONSENTD_RETURN_IF_ERROR(ins.Run());
   core::ActivityId id = db_.LastInsertId();
-  Statement payload(db_, "INSERT INTO activity_payloads (activity_id, tenant_id, payload) "
-                         "VALUES (?, ?, ?)");
+  Statement payload(db_,
+                    "INSERT INTO activity_payloads (activity_id, tenant_id, payload) "
+                    "VALUES (?, ?, ?)");
   payload.Bind(1, id).Bind(2, a.tenant_id).Bind(3, a.payload);
   CONSENTD_RETURN_IF_ERROR(payload.Run());
-  Statement head(db_, "INSERT INTO chain_heads (tenant_id, seq, hash) VALUES (?, ?, ?) "
-                      "ON CONFLICT (tenant_id) DO UPDATE SET seq = excluded.seq, "
-                      "hash = excluded.hash");
+  Statement head(db_,
+                 "INSERT INTO chain_heads (tenant_id, seq, hash) VALUES (?, ?, ?) "
+                 "ON CONFLICT (tenant_id) DO UPDATE SET seq = excluded.seq, "
+                 "hash = excluded.hash");
   head.Bind(1, a.tenant_id).Bind(2, a.seq).Bind(3, a.hash);
   CONSENTD_RETURN_IF_ERROR(head.Run());
   return id;
 }
 
 Result<core::LinkTokenId> SqliteTx::InsertLinkToken(const core::LinkToken& t) {
-  Statement s(db_, "INSERT INTO link_tokens (tenant_id, contact_id, token_hash, mailing_id, "
-                   "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)");
+  Statement s(db_,
+              "INSERT INTO link_tokens (tenant_id, contact_id, token_hash, mailing_id, "
+              "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)");
   s.Bind(1, t.tenant_id).Bind(2, t.contact_id).Bind(3, t.token_hash).Bind(4, t.mailing_id);
   s.Bind(5, core::FormatIso(t.created_at)).Bind(6, core::FormatIso(t.expires_at));
   CONSENTD_RETURN_IF_ERROR(s.Run());
@@ -548,8 +563,9 @@ Result<core::LinkTokenId> SqliteTx::InsertLinkToken(const core::LinkToken& t) {
 }
 
 Result<std::int64_t> SqliteTx::InsertDeletionRequest(const core::DeletionRequest& d) {
-  Statement s(db_, "INSERT INTO deletion_requests (tenant_id, contact_id, received_at, due_at, "
-                   "status, note) VALUES (?, ?, ?, ?, ?, ?)");
+  Statement s(db_,
+              "INSERT INTO deletion_requests (tenant_id, contact_id, received_at, due_at, "
+              "status, note) VALUES (?, ?, ?, ?, ?, ?)");
   s.Bind(1, d.tenant_id).Bind(2, d.contact_id).Bind(3, core::FormatIso(d.received_at));
   s.Bind(4, core::FormatIso(d.due_at)).Bind(5, d.status).Bind(6, d.note);
   CONSENTD_RETURN_IF_ERROR(s.Run());

@@ -35,8 +35,7 @@ class SqliteTx final : public core::WriteTx {
       core::TenantId tenant, core::ContactId contact) override;
   core::Result<std::vector<core::Activity>> ListActivities(core::TenantId tenant,
                                                            core::ContactId contact) override;
-  core::Result<std::vector<core::Activity>> ListChain(core::TenantId tenant,
-                                                      std::int64_t after_seq,
+  core::Result<std::vector<core::Activity>> ListChain(core::TenantId tenant, std::int64_t after_seq,
                                                       int limit) override;
   core::Result<core::LinkToken> FindLinkToken(std::string_view token_hash) override;
   core::Result<std::optional<core::DeletionRequest>> FindOpenDeletionRequest(
@@ -52,8 +51,7 @@ class SqliteTx final : public core::WriteTx {
   core::Result<std::vector<core::Message>> ListMessages(core::TenantId tenant,
                                                         core::MailingId mailing,
                                                         std::optional<core::MessageState> state,
-                                                        std::int64_t after_id,
-                                                        int limit) override;
+                                                        std::int64_t after_id, int limit) override;
   core::Result<std::vector<core::ContactId>> SelectContacts(core::TenantId tenant,
                                                             core::PurposeId purpose,
                                                             std::string_view filter) override;
@@ -95,8 +93,7 @@ class SqliteTx final : public core::WriteTx {
   core::Status UpdateMessage(const core::Message& message) override;
   core::Result<bool> UpdateLeasedMessage(const core::Message& message,
                                          core::Time lease_until) override;
-  core::Result<std::vector<core::Message>> ClaimDueMessages(core::Time now,
-                                                            core::Time lease_until,
+  core::Result<std::vector<core::Message>> ClaimDueMessages(core::Time now, core::Time lease_until,
                                                             int per_tenant, int limit) override;
   core::Status InsertSuppression(core::TenantId tenant, std::string_view email_sha256,
                                  std::string_view reason, core::Time now) override;
