@@ -105,7 +105,8 @@ TEST_F(DeliveryTest, SendsEachMessageOnceWithItsOwnLinkAndRecordsIt) {
     EXPECT_EQ(m.smtp_reply, "250 ok");
     bool logged = false;
     ASSERT_TRUE(f_.store->Read([&](core::ReadTx& tx) -> core::Status {
-      for (const auto& a : tx.ListActivities(tenant_, m.contact_id).value()) {
+      auto activities = tx.ListActivities(tenant_, m.contact_id);  // keep the Result alive
+      for (const auto& a : activities.value()) {
         logged |= a.type == core::ActivityType::kEmailVersendet;
       }
       return {};

@@ -171,14 +171,22 @@ std::vector<core::MailTemplate> DefaultTemplates(core::TenantId tenant, core::Ti
 }
 
 core::Status EnsureDefaultTemplates(core::Store& store, core::Time now) {
-  return store.Write([&](core::WriteTx& tx) -> core::Status {
+  std::vector<core::MailTemplate> missing;
+  CONSENTD_RETURN_IF_ERROR(store.Read([&](core::ReadTx& tx) -> core::Status {
     auto tenants = tx.ListTenants();
     if (!tenants) return tenants.error();
     for (const auto& t : *tenants) {
-      for (const auto& tmpl : DefaultTemplates(t.id, now)) {
-        if (tx.FindTemplate(t.id, tmpl.key, tmpl.language)) continue;
-        CONSENTD_RETURN_IF_ERROR(tx.SaveTemplate(tmpl));
+      for (auto& tmpl : DefaultTemplates(t.id, now)) {
+        if (!tx.FindTemplate(t.id, tmpl.key, tmpl.language)) missing.push_back(std::move(tmpl));
       }
+    }
+    return {};
+  }));
+  if (missing.empty()) return {};  // the usual case: no write lock taken
+  return store.Write([&](core::WriteTx& tx) -> core::Status {
+    for (const auto& tmpl : missing) {
+      if (tx.FindTemplate(tmpl.tenant_id, tmpl.key, tmpl.language)) continue;
+      CONSENTD_RETURN_IF_ERROR(tx.SaveTemplate(tmpl));
     }
     return {};
   });

@@ -48,7 +48,8 @@ class [[nodiscard]] Result {
     assert(has_value());
     return std::get<0>(v_);
   }
-  T&& value() && {
+  // By value, so that `for (x : Make().value())` cannot dangle.
+  T value() && {
     assert(has_value());
     return std::get<0>(std::move(v_));
   }

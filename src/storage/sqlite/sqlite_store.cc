@@ -184,11 +184,23 @@ constexpr std::string_view kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
     "name TEXT NOT NULL, applied_at TEXT NOT NULL)";
 
+// The schema version recorded in `db`, read without taking the write lock; 0 for a new file.
+std::int64_t RecordedVersion(SqliteDb& db) {
+  Statement exists(
+      db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'");
+  if (!exists.Step()) return 0;
+  Statement version(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  return version.Step() ? version.ColumnInt(0) : 0;
+}
+
 core::Result<int> SqliteStore::Migrate() {
   std::lock_guard lock(migrate_mutex_);
   auto opened = SqliteDb::Open(path_);
   if (!opened) return opened.error();
   SqliteDb& db = **opened;
+  // Up to date (the usual case, e.g. every CLI command next to a busy server): no write lock.
+  const auto known = SqliteMigrations();
+  if (!known.empty() && RecordedVersion(db) == known.back().version) return 0;
   CONSENTD_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
   auto rollback_on_error = [&db](core::Status s) -> core::Result<int> {
     (void)db.Exec("ROLLBACK");
