@@ -1,4 +1,6 @@
 // SqliteTx: templates, mailings, the outbox and suppressions.
+#include <algorithm>
+
 #include "storage/sqlite/sqlite_tx.h"
 
 namespace consentd::storage {
@@ -164,12 +166,17 @@ Result<std::vector<core::Message>> SqliteTx::ListMessages(core::TenantId tenant,
                                                           core::MailingId mailing,
                                                           std::optional<core::MessageState> state,
                                                           std::int64_t after_id, int limit) {
-  Statement s(db_, Columns(kMessageColumns,
-                           "FROM messages WHERE tenant_id = ? AND mailing_id = ? AND id > ? "
-                           "AND (? = '' OR state = ?) ORDER BY id LIMIT ?"));
-  std::string state_key = state ? std::string(core::MessageStateKey(*state)) : "";
-  s.Bind(1, tenant).Bind(2, mailing).Bind(3, after_id).Bind(4, state_key).Bind(5, state_key);
-  s.Bind(6, std::int64_t{limit});
+  // Two statements rather than "(? = '' OR state = ?)", which would keep SQLite from using
+  // the (tenant_id, mailing_id, state) index.
+  const std::string base =
+      Columns(kMessageColumns, "FROM messages WHERE tenant_id = ? AND mailing_id = ? AND id > ? ");
+  Statement s(db_, base + (state ? "AND state = ? ORDER BY id LIMIT ?" : "ORDER BY id LIMIT ?"));
+  s.Bind(1, tenant).Bind(2, mailing).Bind(3, after_id);
+  if (state) {
+    s.Bind(4, core::MessageStateKey(*state)).Bind(5, std::int64_t{limit});
+  } else {
+    s.Bind(4, std::int64_t{limit});
+  }
   return AllRows(s, ReadMessage);
 }
 
@@ -343,17 +350,44 @@ Result<std::vector<core::Message>> SqliteTx::ClaimDueMessages(core::Time now,
                                                               core::Time lease_until,
                                                               int per_tenant, int limit) {
   const std::string now_iso = core::FormatIso(now);
-  Statement pick(db_,
-                 "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY tenant_id "
-                 "ORDER BY id) AS rn FROM messages "
-                 "WHERE (state IN ('queued', 'deferred') AND next_attempt_at <= ?) "
-                 "OR (state = 'sending' AND lease_until < ?)) "
-                 "WHERE rn <= ? ORDER BY rn, id LIMIT ?");
-  pick.Bind(1, now_iso).Bind(2, now_iso).Bind(3, std::int64_t{per_tenant});
-  pick.Bind(4, std::int64_t{limit});
   std::vector<std::int64_t> ids;
-  while (pick.Step()) ids.push_back(pick.ColumnInt(0));
-  if (!pick.status()) return pick.status().error();
+  // Messages whose sender died first (their lease ended), then the oldest due messages of
+  // each tenant in turn; every step walks a small index range, never the whole queue.
+  Statement expired(db_,
+                    "SELECT id FROM messages WHERE state = 'sending' AND lease_until < ? "
+                    "ORDER BY lease_until LIMIT ?");
+  expired.Bind(1, now_iso).Bind(2, std::int64_t{limit});
+  while (expired.Step()) ids.push_back(expired.ColumnInt(0));
+  if (!expired.status()) return expired.status().error();
+  // The waiting tenants, one index probe each (skip scan), instead of a DISTINCT over the
+  // whole queue.
+  Statement next_tenant(db_,
+                        "SELECT tenant_id FROM messages INDEXED BY messages_due_by_tenant "
+                        "WHERE state IN ('queued', 'deferred') AND tenant_id > ? "
+                        "ORDER BY tenant_id LIMIT 1");
+  std::vector<core::TenantId> waiting;
+  for (core::TenantId after = 0;;) {
+    next_tenant.Bind(1, after);
+    bool found = next_tenant.Step();
+    if (found) waiting.push_back(after = next_tenant.ColumnInt(0));
+    if (!next_tenant.status()) return next_tenant.status().error();
+    next_tenant.Reset();
+    if (!found) break;
+  }
+  // One tenant alone may use the whole batch; several share it, at most per_tenant each.
+  const int share = waiting.size() == 1 ? limit : per_tenant;
+  Statement due(db_,
+                "SELECT id FROM messages "
+                "WHERE tenant_id = ? AND state IN ('queued', 'deferred') "
+                "AND next_attempt_at <= ? ORDER BY id LIMIT ?");
+  for (core::TenantId tenant : waiting) {
+    if (static_cast<int>(ids.size()) >= limit) break;
+    const int room = std::min(share, limit - static_cast<int>(ids.size()));
+    due.Bind(1, tenant).Bind(2, now_iso).Bind(3, std::int64_t{room});
+    while (due.Step()) ids.push_back(due.ColumnInt(0));
+    if (!due.status()) return due.status().error();
+    due.Reset();
+  }
   Statement claim(db_,
                   "UPDATE messages SET state = 'sending', lease_until = ? WHERE id = ? "
                   "RETURNING " +
