@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -50,7 +51,9 @@ class DeliveryWorker {
   void Loop();
   core::Result<int> Round(std::map<std::string, std::unique_ptr<core::MailSender>>& senders,
                           core::MailSender* override_sender);
-  core::Status Record(const core::Message& m, const core::SendResult& result);
+  // The unit of work that records one send's outcome (only while the lease is ours).
+  core::WriteFn RecordUnit(core::Message leased, core::SendResult result);
+  static core::Status AllRecorded(std::vector<std::future<core::Status>>& recorded);
   core::Status Release(const std::vector<core::Message>& messages);
   static core::Status CloseMailingIfDone(core::WriteTx& tx, const core::Message& m);
 

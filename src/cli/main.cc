@@ -155,10 +155,10 @@ sigset_t BlockStopSignals() {
   return set;
 }
 
-// Rendering a page allocates and frees many small strings on many threads; glibc's default
-// is to hand freed memory back to the kernel eagerly (madvise, with TLB shootdowns across
-// cores), which measured at about half the page rate. Keep it instead.
-void TuneAllocatorForServing() {
+// Rendering pages and mails allocates and frees many small strings, on many threads;
+// glibc's default is to hand freed memory back to the kernel eagerly (madvise, with TLB
+// shootdowns across cores), which measured at about half the page rate. Keep it instead.
+void TuneAllocator() {
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
   mallopt(M_TOP_PAD, 64 << 20);
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
@@ -166,7 +166,6 @@ void TuneAllocatorForServing() {
 
 void Serve(const Config& config, const std::string& port_file) {
   sigset_t stop_signals = BlockStopSignals();  // before any thread starts
-  TuneAllocatorForServing();
   auto rt = OpenRuntime(config);
   std::string secret = [&] {
     std::string s;
@@ -326,6 +325,7 @@ int PrintMailingStatus(Runtime& rt, core::TenantId tenant, core::MailingId id, b
 }  // namespace
 
 int Main(int argc, char** argv) {
+  TuneAllocator();
   CLI::App cli{"consentd — GDPR consent manager for real-estate brokers"};
   cli.require_subcommand(1);
   std::optional<std::string> config_path;
