@@ -1,21 +1,16 @@
 // SqliteTx: templates, mailings, the outbox and suppressions.
 #include <algorithm>
 
+#include "storage/sqlite/sqlite_rows.h"
 #include "storage/sqlite/sqlite_tx.h"
 
 namespace consentd::storage {
 
 using core::Result;
 using core::Status;
+using namespace rows;  // NOLINT(google-build-using-namespace): this file's own helpers
 
 namespace {
-
-std::optional<core::Time> OptionalTime(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  return core::ParseIso(text);
-}
-
-std::string IsoOrEmpty(const std::optional<core::Time>& t) { return t ? core::FormatIso(*t) : ""; }
 
 constexpr std::string_view kTemplateColumns =
     "id, tenant_id, key, language, name, subject, body_text, body_html, updated_at";
@@ -77,26 +72,14 @@ core::Message ReadMessage(const Statement& s) {
   m.body_html = s.ColumnText(12);
   m.unsubscribe_url = s.ColumnText(13);
   m.attempts = static_cast<int>(s.ColumnInt(14));
-  m.next_attempt_at = OptionalTime(s.ColumnText(15));
-  m.lease_until = OptionalTime(s.ColumnText(16));
+  m.next_attempt_at = OptionalTimeOf(s.ColumnText(15));
+  m.lease_until = OptionalTimeOf(s.ColumnText(16));
   m.message_id = s.ColumnText(17);
   m.smtp_reply = s.ColumnText(18);
   m.created_at = core::ParseIso(s.ColumnText(19)).value_or(core::Time{});
   auto sent = s.ColumnOptionalText(20);
   if (sent) m.sent_at = core::ParseIso(*sent);
   return m;
-}
-
-template <typename T>
-Result<std::vector<T>> AllRows(Statement& s, T (*read)(const Statement&)) {
-  std::vector<T> rows;
-  while (s.Step()) rows.push_back(read(s));
-  if (!s.status()) return s.status().error();
-  return rows;
-}
-
-std::string Columns(std::string_view columns, std::string_view rest) {
-  return "SELECT " + std::string(columns) + " " + std::string(rest);
 }
 
 // The consent-state condition for SelectContacts; empty for an unknown filter.
@@ -117,9 +100,9 @@ std::string StateCondition(std::string_view filter) {
 
 Result<core::MailTemplate> SqliteTx::FindTemplate(core::TenantId tenant, std::string_view key,
                                                   std::string_view language) {
-  Statement s(db_, Columns(kTemplateColumns,
-                           "FROM templates WHERE tenant_id = ? AND key = ? "
-                           "AND language = ?"));
+  Statement s(db_, Select(kTemplateColumns,
+                          "FROM templates WHERE tenant_id = ? AND key = ? "
+                          "AND language = ?"));
   s.Bind(1, tenant).Bind(2, key).Bind(3, language);
   if (s.Step()) return ReadTemplate(s);
   if (!s.status()) return s.status().error();
@@ -127,15 +110,15 @@ Result<core::MailTemplate> SqliteTx::FindTemplate(core::TenantId tenant, std::st
 }
 
 Result<std::vector<core::MailTemplate>> SqliteTx::ListTemplates(core::TenantId tenant) {
-  Statement s(db_, Columns(kTemplateColumns,
-                           "FROM templates WHERE tenant_id = ? "
-                           "ORDER BY key, language"));
+  Statement s(db_, Select(kTemplateColumns,
+                          "FROM templates WHERE tenant_id = ? "
+                          "ORDER BY key, language"));
   s.Bind(1, tenant);
   return AllRows(s, ReadTemplate);
 }
 
 Result<core::Mailing> SqliteTx::FindMailing(core::TenantId tenant, core::MailingId id) {
-  Statement s(db_, Columns(kMailingColumns, "FROM mailings WHERE tenant_id = ? AND id = ?"));
+  Statement s(db_, Select(kMailingColumns, "FROM mailings WHERE tenant_id = ? AND id = ?"));
   s.Bind(1, tenant).Bind(2, id);
   if (s.Step()) return ReadMailing(s);
   if (!s.status()) return s.status().error();
@@ -143,7 +126,7 @@ Result<core::Mailing> SqliteTx::FindMailing(core::TenantId tenant, core::Mailing
 }
 
 Result<std::vector<core::Mailing>> SqliteTx::ListPreparingMailings() {
-  Statement s(db_, Columns(kMailingColumns, "FROM mailings WHERE state = 'preparing' ORDER BY id"));
+  Statement s(db_, Select(kMailingColumns, "FROM mailings WHERE state = 'preparing' ORDER BY id"));
   return AllRows(s, ReadMailing);
 }
 
@@ -169,7 +152,7 @@ Result<std::vector<core::Message>> SqliteTx::ListMessages(core::TenantId tenant,
   // Two statements rather than "(? = '' OR state = ?)", which would keep SQLite from using
   // the (tenant_id, mailing_id, state) index.
   const std::string base =
-      Columns(kMessageColumns, "FROM messages WHERE tenant_id = ? AND mailing_id = ? AND id > ? ");
+      Select(kMessageColumns, "FROM messages WHERE tenant_id = ? AND mailing_id = ? AND id > ? ");
   Statement s(db_, base + (state ? "AND state = ? ORDER BY id LIMIT ?" : "ORDER BY id LIMIT ?"));
   s.Bind(1, tenant).Bind(2, mailing).Bind(3, after_id);
   if (state) {

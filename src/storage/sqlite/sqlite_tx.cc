@@ -1,42 +1,14 @@
 #include "storage/sqlite/sqlite_tx.h"
 
+#include "storage/sqlite/sqlite_rows.h"
+
 namespace consentd::storage {
 
 using core::Result;
 using core::Status;
+using namespace rows;  // NOLINT(google-build-using-namespace): this file's own helpers
 
 namespace {
-
-core::Time TimeOf(const std::string& text) { return core::ParseIso(text).value_or(core::Time{}); }
-
-std::optional<core::Time> OptionalTimeOf(const std::optional<std::string>& text) {
-  if (!text) return std::nullopt;
-  return core::ParseIso(*text);
-}
-
-std::optional<std::string> IsoOrNull(const std::optional<core::Time>& t) {
-  if (!t) return std::nullopt;
-  return core::FormatIso(*t);
-}
-
-Statement& BindOptionalText(Statement& s, int index, const std::optional<std::string>& v) {
-  return v ? s.Bind(index, *v) : s.BindNull(index);
-}
-
-template <typename T>
-Result<T> OneOrNotFound(Statement& s, T (*read)(const Statement&), std::string_view what) {
-  if (s.Step()) return read(s);
-  if (!s.status()) return s.status().error();
-  return core::NotFound(std::string(what) + " not found");
-}
-
-template <typename T>
-Result<std::vector<T>> All(Statement& s, T (*read)(const Statement&)) {
-  std::vector<T> rows;
-  while (s.Step()) rows.push_back(read(s));
-  if (!s.status()) return s.status().error();
-  return rows;
-}
 
 // ---- tenants and users ----
 
@@ -220,10 +192,6 @@ core::DeletionRequest ReadDeletionRequest(const Statement& s) {
   return d;
 }
 
-std::string Select(std::string_view columns, std::string_view rest) {
-  return "SELECT " + std::string(columns) + " " + std::string(rest);
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------- reads
@@ -242,7 +210,7 @@ Result<core::Tenant> SqliteTx::FindTenantBySlug(std::string_view slug) {
 
 Result<std::vector<core::Tenant>> SqliteTx::ListTenants() {
   Statement s(db_, Select(kTenantColumns, "FROM tenants ORDER BY id"));
-  return All(s, ReadTenant);
+  return AllRows(s, ReadTenant);
 }
 
 Result<core::User> SqliteTx::FindSystemUser(core::TenantId tenant) {
@@ -278,7 +246,7 @@ Result<std::vector<core::Contact>> SqliteTx::ListContacts(core::TenantId tenant,
                           "FROM contacts WHERE tenant_id = ? AND id > ? AND erased_at IS NULL "
                           "ORDER BY id LIMIT ?"));
   s.Bind(1, tenant).Bind(2, after_id).Bind(3, std::int64_t{limit});
-  return All(s, ReadContact);
+  return AllRows(s, ReadContact);
 }
 
 Result<core::ConsentPurpose> SqliteTx::FindPurpose(core::TenantId tenant, std::string_view key) {
@@ -325,7 +293,7 @@ Result<std::vector<core::ConsentRecord>> SqliteTx::ListConsents(core::TenantId t
                           "FROM consents WHERE tenant_id = ? AND contact_id = ? "
                           "ORDER BY purpose_id"));
   s.Bind(1, tenant).Bind(2, contact);
-  return All(s, ReadConsent);
+  return AllRows(s, ReadConsent);
 }
 
 Result<std::vector<core::SearchProfile>> SqliteTx::ListSearchProfiles(core::TenantId tenant,
@@ -334,7 +302,7 @@ Result<std::vector<core::SearchProfile>> SqliteTx::ListSearchProfiles(core::Tena
                           "FROM search_profiles WHERE tenant_id = ? AND contact_id = ? "
                           "ORDER BY id"));
   s.Bind(1, tenant).Bind(2, contact);
-  return All(s, ReadProfile);
+  return AllRows(s, ReadProfile);
 }
 
 Result<std::vector<core::Activity>> SqliteTx::ListActivities(core::TenantId tenant,
@@ -342,7 +310,7 @@ Result<std::vector<core::Activity>> SqliteTx::ListActivities(core::TenantId tena
   Statement s(db_, std::string(kActivitySelect) +
                        "WHERE a.tenant_id = ? AND a.contact_id = ? ORDER BY a.seq");
   s.Bind(1, tenant).Bind(2, contact);
-  return All(s, ReadActivity);
+  return AllRows(s, ReadActivity);
 }
 
 Result<std::vector<core::Activity>> SqliteTx::ListChain(core::TenantId tenant,
@@ -350,7 +318,7 @@ Result<std::vector<core::Activity>> SqliteTx::ListChain(core::TenantId tenant,
   Statement s(db_, std::string(kActivitySelect) +
                        "WHERE a.tenant_id = ? AND a.seq > ? ORDER BY a.seq LIMIT ?");
   s.Bind(1, tenant).Bind(2, after_seq).Bind(3, std::int64_t{limit});
-  return All(s, ReadActivity);
+  return AllRows(s, ReadActivity);
 }
 
 Result<core::LinkToken> SqliteTx::FindLinkToken(std::string_view token_hash) {
