@@ -10,94 +10,6 @@ using core::Result;
 using core::Status;
 using namespace rows;  // NOLINT(google-build-using-namespace): this file's own helpers
 
-namespace {
-
-constexpr std::string_view kTemplateColumns =
-    "id, tenant_id, key, language, name, subject, body_text, body_html, updated_at";
-
-core::MailTemplate ReadTemplate(const Statement& s) {
-  core::MailTemplate t;
-  t.id = s.ColumnInt(0);
-  t.tenant_id = s.ColumnInt(1);
-  t.key = s.ColumnText(2);
-  t.language = s.ColumnText(3);
-  t.name = s.ColumnText(4);
-  t.subject = s.ColumnText(5);
-  t.body_text = s.ColumnText(6);
-  t.body_html = s.ColumnText(7);
-  t.updated_at = core::ParseIso(s.ColumnText(8)).value_or(core::Time{});
-  return t;
-}
-
-constexpr std::string_view kMailingColumns =
-    "id, tenant_id, template_key, language, subject, body_text, body_html, state, created_by, "
-    "created_at, selection, lawful_confirmation";
-
-core::Mailing ReadMailing(const Statement& s) {
-  core::Mailing m;
-  m.id = s.ColumnInt(0);
-  m.tenant_id = s.ColumnInt(1);
-  m.template_key = s.ColumnText(2);
-  m.language = s.ColumnText(3);
-  m.subject = s.ColumnText(4);
-  m.body_text = s.ColumnText(5);
-  m.body_html = s.ColumnText(6);
-  m.state = core::ParseMailingState(s.ColumnText(7)).value_or(core::MailingState::kDone);
-  m.created_by = s.ColumnInt(8);
-  m.created_at = core::ParseIso(s.ColumnText(9)).value_or(core::Time{});
-  m.selection = s.ColumnText(10);
-  m.lawful_confirmation = s.ColumnText(11);
-  return m;
-}
-
-constexpr std::string_view kMessageColumns =
-    "id, tenant_id, mailing_id, kind, contact_id, link_token_id, state, skip_reason, "
-    "to_address, to_name, subject, body_text, body_html, unsubscribe_url, attempts, "
-    "next_attempt_at, lease_until, message_id, smtp_reply, created_at, sent_at";
-
-core::Message ReadMessage(const Statement& s) {
-  core::Message m;
-  m.id = s.ColumnInt(0);
-  m.tenant_id = s.ColumnInt(1);
-  m.mailing_id = s.ColumnOptionalInt(2);
-  m.kind = core::ParseMessageKind(s.ColumnText(3)).value_or(core::MessageKind::kMailing);
-  m.contact_id = s.ColumnInt(4);
-  m.link_token_id = s.ColumnOptionalInt(5);
-  m.state = core::ParseMessageState(s.ColumnText(6)).value_or(core::MessageState::kFailed);
-  m.skip_reason = s.ColumnText(7);
-  m.to_address = s.ColumnText(8);
-  m.to_name = s.ColumnText(9);
-  m.subject = s.ColumnText(10);
-  m.body_text = s.ColumnText(11);
-  m.body_html = s.ColumnText(12);
-  m.unsubscribe_url = s.ColumnText(13);
-  m.attempts = static_cast<int>(s.ColumnInt(14));
-  m.next_attempt_at = OptionalTimeOf(s.ColumnText(15));
-  m.lease_until = OptionalTimeOf(s.ColumnText(16));
-  m.message_id = s.ColumnText(17);
-  m.smtp_reply = s.ColumnText(18);
-  m.created_at = core::ParseIso(s.ColumnText(19)).value_or(core::Time{});
-  auto sent = s.ColumnOptionalText(20);
-  if (sent) m.sent_at = core::ParseIso(*sent);
-  return m;
-}
-
-// The consent-state condition for SelectContacts; empty for an unknown filter.
-std::string StateCondition(std::string_view filter) {
-  if (filter == "all") return "1";
-  if (filter == "deletion_requested") return "d.id IS NOT NULL";
-  if (filter == "withdrawn") return "d.id IS NULL AND k.revoked_at IS NOT NULL";
-  if (filter == "granted") {
-    return "d.id IS NULL AND k.revoked_at IS NULL AND k.granted_at IS NOT NULL";
-  }
-  if (filter == "none")
-    return "d.id IS NULL AND (k.contact_id IS NULL OR "
-           "(k.granted_at IS NULL AND k.revoked_at IS NULL))";
-  return "";
-}
-
-}  // namespace
-
 Result<core::MailTemplate> SqliteTx::FindTemplate(core::TenantId tenant, std::string_view key,
                                                   std::string_view language) {
   Statement s(db_, Select(kTemplateColumns,
@@ -114,7 +26,7 @@ Result<std::vector<core::MailTemplate>> SqliteTx::ListTemplates(core::TenantId t
                           "FROM templates WHERE tenant_id = ? "
                           "ORDER BY key, language"));
   s.Bind(1, tenant);
-  return AllRows(s, ReadTemplate);
+  return AllRows(s, ReadTemplate<Statement>);
 }
 
 Result<core::Mailing> SqliteTx::FindMailing(core::TenantId tenant, core::MailingId id) {
@@ -127,7 +39,7 @@ Result<core::Mailing> SqliteTx::FindMailing(core::TenantId tenant, core::Mailing
 
 Result<std::vector<core::Mailing>> SqliteTx::ListPreparingMailings() {
   Statement s(db_, Select(kMailingColumns, "FROM mailings WHERE state = 'preparing' ORDER BY id"));
-  return AllRows(s, ReadMailing);
+  return AllRows(s, ReadMailing<Statement>);
 }
 
 Result<std::vector<std::pair<core::MessageState, std::int64_t>>> SqliteTx::CountMessages(
@@ -160,13 +72,13 @@ Result<std::vector<core::Message>> SqliteTx::ListMessages(core::TenantId tenant,
   } else {
     s.Bind(4, std::int64_t{limit});
   }
-  return AllRows(s, ReadMessage);
+  return AllRows(s, ReadMessage<Statement>);
 }
 
 Result<std::vector<core::ContactId>> SqliteTx::SelectContacts(core::TenantId tenant,
                                                               core::PurposeId purpose,
                                                               std::string_view filter) {
-  std::string condition = StateCondition(filter);
+  std::string condition = ConsentStateCondition(filter);
   if (condition.empty())
     return core::InvalidArgument("unknown filter '" + std::string(filter) + "'");
   Statement s(db_,
@@ -395,25 +307,9 @@ Status SqliteTx::InsertSuppression(core::TenantId tenant, std::string_view email
 }
 
 Result<core::EmailChange> SqliteTx::FindEmailChange(std::string_view token_hash) {
-  Statement s(db_,
-              "SELECT id, tenant_id, contact_id, new_email, token_hash, created_at, "
-              "expires_at, confirmed_at FROM email_changes WHERE token_hash = ?");
+  Statement s(db_, Select(kEmailChangeColumns, "FROM email_changes WHERE token_hash = ?"));
   s.Bind(1, token_hash);
-  if (!s.Step()) {
-    if (!s.status()) return s.status().error();
-    return core::NotFound("e-mail change");
-  }
-  core::EmailChange c;
-  c.id = s.ColumnInt(0);
-  c.tenant_id = s.ColumnInt(1);
-  c.contact_id = s.ColumnInt(2);
-  c.new_email = s.ColumnText(3);
-  c.token_hash = s.ColumnText(4);
-  c.created_at = core::ParseIso(s.ColumnText(5)).value_or(core::Time{});
-  c.expires_at = core::ParseIso(s.ColumnText(6)).value_or(core::Time{});
-  auto confirmed = s.ColumnOptionalText(7);
-  if (confirmed) c.confirmed_at = core::ParseIso(*confirmed);
-  return c;
+  return OneOrNotFound(s, ReadEmailChange<Statement>, "e-mail change");
 }
 
 Result<std::int64_t> SqliteTx::InsertEmailChange(const core::EmailChange& c) {

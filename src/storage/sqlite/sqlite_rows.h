@@ -1,4 +1,4 @@
-// Helpers shared by the SqliteTx implementation files: reading rows and converting times.
+// Helpers shared by the SqliteTx implementation files: binding and reading rows.
 // Internal to storage/sqlite.
 #pragma once
 
@@ -9,18 +9,11 @@
 
 #include "core/result.h"
 #include "core/time.h"
+#include "storage/row_readers.h"
 #include "storage/sqlite/sqlite_db.h"
 
 namespace consentd::storage::rows {
 
-// Times are stored as ISO 8601 text (core::FormatIso); a NULL or empty column is "none".
-inline core::Time TimeOf(const std::string& text) {
-  return core::ParseIso(text).value_or(core::Time{});
-}
-inline std::optional<core::Time> OptionalTimeOf(const std::optional<std::string>& text) {
-  if (!text || text->empty()) return std::nullopt;
-  return core::ParseIso(*text);
-}
 inline std::optional<std::string> IsoOrNull(const std::optional<core::Time>& t) {
   if (!t) return std::nullopt;
   return core::FormatIso(*t);
@@ -31,11 +24,6 @@ inline std::string IsoOrEmpty(const std::optional<core::Time>& t) {
 
 inline Statement& BindOptionalText(Statement& s, int index, const std::optional<std::string>& v) {
   return v ? s.Bind(index, *v) : s.BindNull(index);
-}
-
-// "SELECT <columns> <rest>".
-inline std::string Select(std::string_view columns, std::string_view rest) {
-  return "SELECT " + std::string(columns) + " " + std::string(rest);
 }
 
 // The first row read with `read`, or kNotFound naming `what`.

@@ -10,125 +10,6 @@ using namespace rows;  // NOLINT(google-build-using-namespace): this file's own 
 
 namespace {
 
-// ---- tenants and users ----
-
-constexpr std::string_view kTenantColumns =
-    "id, slug, company, street, postal_code, city, country, email, phone, privacy_url, "
-    "imprint_url, sender_email, sender_name, signature, smtp_url, smtp_username, "
-    "smtp_password";
-
-core::Tenant ReadTenant(const Statement& s) {
-  core::Tenant t;
-  t.id = s.ColumnInt(0);
-  t.slug = s.ColumnText(1);
-  auto& c = t.controller;
-  c.company = s.ColumnText(2);
-  c.street = s.ColumnText(3);
-  c.postal_code = s.ColumnText(4);
-  c.city = s.ColumnText(5);
-  c.country = s.ColumnText(6);
-  c.email = s.ColumnText(7);
-  c.phone = s.ColumnText(8);
-  c.privacy_url = s.ColumnText(9);
-  c.imprint_url = s.ColumnText(10);
-  t.sender_email = s.ColumnText(11);
-  t.sender_name = s.ColumnText(12);
-  t.signature = s.ColumnText(13);
-  t.smtp = {s.ColumnText(14), s.ColumnText(15), s.ColumnText(16)};
-  return t;
-}
-
-constexpr std::string_view kUserColumns = "id, tenant_id, email, name, role, password_hash, active";
-
-core::User ReadUser(const Statement& s) {
-  core::User u;
-  u.id = s.ColumnInt(0);
-  u.tenant_id = s.ColumnInt(1);
-  u.email = s.ColumnText(2);
-  u.name = s.ColumnText(3);
-  u.role = core::ParseRole(s.ColumnText(4)).value_or(core::Role::kBroker);
-  u.password_hash = s.ColumnText(5);
-  u.active = s.ColumnInt(6) != 0;
-  return u;
-}
-
-// ---- contacts ----
-
-constexpr std::string_view kContactColumns =
-    "id, tenant_id, anrede, titel, vorname, nachname, firma, email, telefon, mobil, strasse, "
-    "hausnummer, plz, ort, land, sprache, kontaktart, legal_basis, created_at, updated_at, "
-    "erased_at";
-constexpr int kFirstDataColumn = 2;  // kContactFields in order from here
-
-core::Contact ReadContact(const Statement& s) {
-  core::Contact c;
-  c.id = s.ColumnInt(0);
-  c.tenant_id = s.ColumnInt(1);
-  int col = kFirstDataColumn;
-  for (const auto& f : core::kContactFields) c.data.*f.member = s.ColumnText(col++);
-  c.legal_basis = core::ParseLegalBasis(s.ColumnText(col++)).value_or(core::LegalBasis::kNone);
-  c.created_at = TimeOf(s.ColumnText(col++));
-  c.updated_at = TimeOf(s.ColumnText(col++));
-  c.erased = !s.ColumnIsNull(col);
-  return c;
-}
-
-// ---- consents ----
-
-constexpr std::string_view kConsentColumns =
-    "contact_id, purpose_id, source, purpose_name, granted_at, revoked_at, revocation_reason, "
-    "text_version, text_sha256, language";
-
-core::ConsentRecord ReadConsent(const Statement& s) {
-  core::ConsentRecord r;
-  r.contact_id = s.ColumnInt(0);
-  r.purpose_id = s.ColumnInt(1);
-  r.source = s.ColumnText(2);
-  r.purpose_name = s.ColumnText(3);
-  r.granted_at = OptionalTimeOf(s.ColumnOptionalText(4));
-  r.revoked_at = OptionalTimeOf(s.ColumnOptionalText(5));
-  r.revocation_reason = s.ColumnText(6);
-  r.text_version = static_cast<int>(s.ColumnInt(7));
-  r.text_sha256 = s.ColumnText(8);
-  r.language = s.ColumnText(9);
-  return r;
-}
-
-// ---- search profiles ----
-
-constexpr std::string_view kProfileColumns =
-    "id, tenant_id, contact_id, vermarktungsart, nutzungsart, objektart, objekttyp, land, plz, "
-    "ort, radius_km, preis_von, preis_bis, wohnflaeche_von, wohnflaeche_bis, "
-    "grundstuecksflaeche_von, grundstuecksflaeche_bis, zimmer_von, zimmer_bis, bemerkung, "
-    "created_at, updated_at";
-
-core::SearchProfile ReadProfile(const Statement& s) {
-  core::SearchProfile p;
-  p.id = s.ColumnInt(0);
-  p.tenant_id = s.ColumnInt(1);
-  p.contact_id = s.ColumnInt(2);
-  p.vermarktungsart = s.ColumnText(3);
-  p.nutzungsart = s.ColumnText(4);
-  p.objektart = s.ColumnText(5);
-  p.objekttyp = s.ColumnText(6);
-  p.land = s.ColumnText(7);
-  p.plz = s.ColumnText(8);
-  p.ort = s.ColumnText(9);
-  p.radius_km = s.ColumnOptionalInt(10);
-  p.preis_von = s.ColumnOptionalInt(11);
-  p.preis_bis = s.ColumnOptionalInt(12);
-  p.wohnflaeche_von = s.ColumnOptionalInt(13);
-  p.wohnflaeche_bis = s.ColumnOptionalInt(14);
-  p.grundstuecksflaeche_von = s.ColumnOptionalInt(15);
-  p.grundstuecksflaeche_bis = s.ColumnOptionalInt(16);
-  p.zimmer_von = s.ColumnOptionalInt(17);
-  p.zimmer_bis = s.ColumnOptionalInt(18);
-  p.bemerkung = s.ColumnText(19);
-  p.created_at = TimeOf(s.ColumnText(20));
-  p.updated_at = TimeOf(s.ColumnText(21));
-  return p;
-}
-
 // Binds the profile's fields from vermarktungsart to updated_at at 1..17.
 void BindProfile(Statement& s, const core::SearchProfile& p) {
   s.Bind(1, p.vermarktungsart).Bind(2, p.nutzungsart).Bind(3, p.objektart).Bind(4, p.objekttyp);
@@ -139,59 +20,6 @@ void BindProfile(Statement& s, const core::SearchProfile& p) {
   s.Bind(17, p.bemerkung);
 }
 
-// ---- activities ----
-
-constexpr std::string_view kActivitySelect =
-    "SELECT a.id, a.tenant_id, a.seq, a.contact_id, a.type, a.author_user_id, a.created_at, "
-    "COALESCE(p.payload, ''), a.payload_sha256, a.prev_hash, a.hash "
-    "FROM activities a LEFT JOIN activity_payloads p ON p.activity_id = a.id ";
-
-core::Activity ReadActivity(const Statement& s) {
-  core::Activity a;
-  a.id = s.ColumnInt(0);
-  a.tenant_id = s.ColumnInt(1);
-  a.seq = s.ColumnInt(2);
-  a.contact_id = s.ColumnInt(3);
-  a.type = core::ParseActivityType(s.ColumnText(4)).value_or(core::ActivityType::kEinwilligung);
-  a.author_user_id = s.ColumnInt(5);
-  a.created_at = TimeOf(s.ColumnText(6));
-  a.payload = s.ColumnText(7);
-  a.payload_sha256 = s.ColumnText(8);
-  a.prev_hash = s.ColumnText(9);
-  a.hash = s.ColumnText(10);
-  return a;
-}
-
-// ---- tokens and deletion requests ----
-
-constexpr std::string_view kTokenColumns =
-    "id, tenant_id, contact_id, token_hash, mailing_id, created_at, expires_at, revoked_at";
-
-core::LinkToken ReadToken(const Statement& s) {
-  core::LinkToken t;
-  t.id = s.ColumnInt(0);
-  t.tenant_id = s.ColumnInt(1);
-  t.contact_id = s.ColumnInt(2);
-  t.token_hash = s.ColumnText(3);
-  t.mailing_id = s.ColumnOptionalInt(4);
-  t.created_at = TimeOf(s.ColumnText(5));
-  t.expires_at = TimeOf(s.ColumnText(6));
-  t.revoked_at = OptionalTimeOf(s.ColumnOptionalText(7));
-  return t;
-}
-
-core::DeletionRequest ReadDeletionRequest(const Statement& s) {
-  core::DeletionRequest d;
-  d.id = s.ColumnInt(0);
-  d.tenant_id = s.ColumnInt(1);
-  d.contact_id = s.ColumnInt(2);
-  d.received_at = TimeOf(s.ColumnText(3));
-  d.due_at = TimeOf(s.ColumnText(4));
-  d.status = s.ColumnText(5);
-  d.note = s.ColumnText(6);
-  return d;
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------- reads
@@ -199,37 +27,37 @@ core::DeletionRequest ReadDeletionRequest(const Statement& s) {
 Result<core::Tenant> SqliteTx::FindTenant(core::TenantId id) {
   Statement s(db_, Select(kTenantColumns, "FROM tenants WHERE id = ?"));
   s.Bind(1, id);
-  return OneOrNotFound(s, ReadTenant, "tenant");
+  return OneOrNotFound(s, ReadTenant<Statement>, "tenant");
 }
 
 Result<core::Tenant> SqliteTx::FindTenantBySlug(std::string_view slug) {
   Statement s(db_, Select(kTenantColumns, "FROM tenants WHERE slug = ?"));
   s.Bind(1, slug);
-  return OneOrNotFound(s, ReadTenant, "tenant");
+  return OneOrNotFound(s, ReadTenant<Statement>, "tenant");
 }
 
 Result<std::vector<core::Tenant>> SqliteTx::ListTenants() {
   Statement s(db_, Select(kTenantColumns, "FROM tenants ORDER BY id"));
-  return AllRows(s, ReadTenant);
+  return AllRows(s, ReadTenant<Statement>);
 }
 
 Result<core::User> SqliteTx::FindSystemUser(core::TenantId tenant) {
   Statement s(db_, Select(kUserColumns, "FROM users WHERE tenant_id = ? AND role = 'system'"));
   s.Bind(1, tenant);
-  return OneOrNotFound(s, ReadUser, "system user");
+  return OneOrNotFound(s, ReadUser<Statement>, "system user");
 }
 
 Result<core::User> SqliteTx::FindUserByEmail(core::TenantId tenant, std::string_view email) {
   Statement s(db_,
               Select(kUserColumns, "FROM users WHERE tenant_id = ? AND email = ? COLLATE NOCASE"));
   s.Bind(1, tenant).Bind(2, email);
-  return OneOrNotFound(s, ReadUser, "user");
+  return OneOrNotFound(s, ReadUser<Statement>, "user");
 }
 
 Result<core::Contact> SqliteTx::FindContact(core::TenantId tenant, core::ContactId id) {
   Statement s(db_, Select(kContactColumns, "FROM contacts WHERE tenant_id = ? AND id = ?"));
   s.Bind(1, tenant).Bind(2, id);
-  return OneOrNotFound(s, ReadContact, "contact " + std::to_string(id));
+  return OneOrNotFound(s, ReadContact<Statement>, "contact " + std::to_string(id));
 }
 
 Result<core::Contact> SqliteTx::FindContactByEmail(core::TenantId tenant, std::string_view email) {
@@ -237,7 +65,7 @@ Result<core::Contact> SqliteTx::FindContactByEmail(core::TenantId tenant, std::s
                           "FROM contacts WHERE tenant_id = ? AND email = ? COLLATE NOCASE "
                           "AND email <> '' AND erased_at IS NULL"));
   s.Bind(1, tenant).Bind(2, email);
-  return OneOrNotFound(s, ReadContact, "contact");
+  return OneOrNotFound(s, ReadContact<Statement>, "contact");
 }
 
 Result<std::vector<core::Contact>> SqliteTx::ListContacts(core::TenantId tenant,
@@ -246,7 +74,7 @@ Result<std::vector<core::Contact>> SqliteTx::ListContacts(core::TenantId tenant,
                           "FROM contacts WHERE tenant_id = ? AND id > ? AND erased_at IS NULL "
                           "ORDER BY id LIMIT ?"));
   s.Bind(1, tenant).Bind(2, after_id).Bind(3, std::int64_t{limit});
-  return AllRows(s, ReadContact);
+  return AllRows(s, ReadContact<Statement>);
 }
 
 Result<core::ConsentPurpose> SqliteTx::FindPurpose(core::TenantId tenant, std::string_view key) {
@@ -293,7 +121,7 @@ Result<std::vector<core::ConsentRecord>> SqliteTx::ListConsents(core::TenantId t
                           "FROM consents WHERE tenant_id = ? AND contact_id = ? "
                           "ORDER BY purpose_id"));
   s.Bind(1, tenant).Bind(2, contact);
-  return AllRows(s, ReadConsent);
+  return AllRows(s, ReadConsent<Statement>);
 }
 
 Result<std::vector<core::SearchProfile>> SqliteTx::ListSearchProfiles(core::TenantId tenant,
@@ -302,7 +130,7 @@ Result<std::vector<core::SearchProfile>> SqliteTx::ListSearchProfiles(core::Tena
                           "FROM search_profiles WHERE tenant_id = ? AND contact_id = ? "
                           "ORDER BY id"));
   s.Bind(1, tenant).Bind(2, contact);
-  return AllRows(s, ReadProfile);
+  return AllRows(s, ReadProfile<Statement>);
 }
 
 Result<std::vector<core::Activity>> SqliteTx::ListActivities(core::TenantId tenant,
@@ -310,7 +138,7 @@ Result<std::vector<core::Activity>> SqliteTx::ListActivities(core::TenantId tena
   Statement s(db_, std::string(kActivitySelect) +
                        "WHERE a.tenant_id = ? AND a.contact_id = ? ORDER BY a.seq");
   s.Bind(1, tenant).Bind(2, contact);
-  return AllRows(s, ReadActivity);
+  return AllRows(s, ReadActivity<Statement>);
 }
 
 Result<std::vector<core::Activity>> SqliteTx::ListChain(core::TenantId tenant,
@@ -318,21 +146,21 @@ Result<std::vector<core::Activity>> SqliteTx::ListChain(core::TenantId tenant,
   Statement s(db_, std::string(kActivitySelect) +
                        "WHERE a.tenant_id = ? AND a.seq > ? ORDER BY a.seq LIMIT ?");
   s.Bind(1, tenant).Bind(2, after_seq).Bind(3, std::int64_t{limit});
-  return AllRows(s, ReadActivity);
+  return AllRows(s, ReadActivity<Statement>);
 }
 
 Result<core::LinkToken> SqliteTx::FindLinkToken(std::string_view token_hash) {
   Statement s(db_, Select(kTokenColumns, "FROM link_tokens WHERE token_hash = ?"));
   s.Bind(1, token_hash);
-  return OneOrNotFound(s, ReadToken, "link");
+  return OneOrNotFound(s, ReadToken<Statement>, "link");
 }
 
 Result<std::optional<core::DeletionRequest>> SqliteTx::FindOpenDeletionRequest(
     core::TenantId tenant, core::ContactId contact) {
   Statement s(db_,
-              "SELECT id, tenant_id, contact_id, received_at, due_at, status, note "
-              "FROM deletion_requests WHERE tenant_id = ? AND contact_id = ? "
-              "AND status = 'open'");
+              Select(kDeletionRequestColumns,
+                     "FROM deletion_requests WHERE tenant_id = ? AND contact_id = ? "
+                     "AND status = 'open'"));
   s.Bind(1, tenant).Bind(2, contact);
   if (s.Step()) return std::optional<core::DeletionRequest>(ReadDeletionRequest(s));
   if (!s.status()) return s.status().error();
