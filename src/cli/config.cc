@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <cstdlib>
+#include <regex>
 
 namespace consentd::cli {
 namespace {
@@ -44,10 +45,19 @@ core::Status ApplyTable(Config& config, const toml::table& table) {
     CONSENTD_RETURN_IF_ERROR(SetListen(config, *listen));
   }
   if (auto base = table["http"]["base_url"].value<std::string>()) config.base_url = *base;
-  if (auto batch = table["database"]["sqlite_max_batch"].value<int64_t>()) {
-    if (*batch < 1 || *batch > 10000)
-      return Bad("database.sqlite_max_batch", "must be between 1 and 10000");
-    config.sqlite_max_batch = static_cast<int>(*batch);
+  if (auto role = table["database"]["app_role"].value<std::string>()) config.db_app_role = *role;
+  // sqlite_max_batch: the key's name before PostgreSQL had group commit too.
+  for (const char* key : {"sqlite_max_batch", "max_batch"}) {
+    if (auto batch = table["database"][key].value<int64_t>()) {
+      if (*batch < 1 || *batch > 10000) {
+        return Bad(std::string("database.") + key, "must be between 1 and 10000");
+      }
+      config.max_batch = static_cast<int>(*batch);
+    }
+  }
+  if (auto pool = table["database"]["pool"].value<int64_t>()) {
+    if (*pool < 1 || *pool > 1000) return Bad("database.pool", "must be between 1 and 1000");
+    config.db_pool = static_cast<int>(*pool);
   }
   CONSENTD_RETURN_IF_ERROR(ApplyMail(config, table));
   if (auto threads = table["http"]["threads"].value<int64_t>()) {
@@ -59,6 +69,7 @@ core::Status ApplyTable(Config& config, const toml::table& table) {
 
 core::Status ApplyEnvironment(Config& config) {
   if (const char* db = std::getenv("CONSENTD_DB")) config.db = db;
+  if (const char* role = std::getenv("CONSENTD_DB_APP_ROLE")) config.db_app_role = role;
   if (const char* listen = std::getenv("CONSENTD_LISTEN")) {
     CONSENTD_RETURN_IF_ERROR(SetListen(config, listen));
   }
@@ -81,6 +92,10 @@ core::Status CheckConfig(const Config& config) {
   }
   auto path = SqlitePath(config.db);
   if (!path) return path.error();
+  static const std::regex kRoleName("[a-z_][a-z0-9_]{0,62}");
+  if (!std::regex_match(config.db_app_role, kRoleName)) {
+    return Bad("database.app_role", "must be a lower-case PostgreSQL role name");
+  }
   bool smtp = config.smtp_url.rfind("smtp://", 0) == 0 || config.smtp_url.rfind("smtps://", 0) == 0;
   if (!config.smtp_url.empty() && !smtp) {
     return Bad("mail.smtp_url", "must start with smtp:// or smtps://");
@@ -102,12 +117,16 @@ core::Status SetListen(Config& config, const std::string& listen) {
   return {};
 }
 
-core::Result<std::string> SqlitePath(const std::string& db_url) {
-  if (db_url.rfind("sqlite:", 0) == 0 && db_url.size() > 7) return db_url.substr(7);
-  if (db_url.rfind("postgresql://", 0) == 0 || db_url.rfind("postgres://", 0) == 0) {
-    return Bad("database.url", "PostgreSQL is not supported by this version yet; use sqlite:PATH");
+core::Result<std::optional<std::string>> SqlitePath(const std::string& db_url) {
+  if (db_url.rfind("sqlite:", 0) == 0 && db_url.size() > 7) {
+    return std::optional<std::string>(db_url.substr(7));
   }
-  return Bad("database.url", "expected sqlite:PATH, got '" + db_url + "'");
+  if (db_url.rfind("postgresql://", 0) == 0 || db_url.rfind("postgres://", 0) == 0) {
+    return std::optional<std::string>();
+  }
+  // The URL may carry a password: name only its beginning.
+  return Bad("database.url", "expected sqlite:PATH or postgresql://…, got '" +
+                                 db_url.substr(0, db_url.find(':')) + ":…'");
 }
 
 core::Result<Config> LoadConfig(const std::optional<std::string>& path) {

@@ -11,12 +11,16 @@
 namespace consentd::cli {
 
 struct Config {
-  std::string db = "sqlite:var/consentd.db";  // [database] url / CONSENTD_DB
+  // [database] url / CONSENTD_DB: sqlite:PATH or postgresql://USER@HOST/DB (libpq URL).
+  std::string db = "sqlite:var/consentd.db";
+  // [database] app_role / CONSENTD_DB_APP_ROLE: PostgreSQL role `migrate` grants access to.
+  std::string db_app_role = "consentd_app";
+  int db_pool = 16;  // [database] pool: most PostgreSQL connections for reads per process
   std::string listen_address = "127.0.0.1";   // [http] listen = "127.0.0.1:8080"
   std::uint16_t listen_port = 8080;
   std::string base_url = "http://127.0.0.1:8080";  // [http] base_url / CONSENTD_BASE_URL
   unsigned http_threads = 16;                      // [http] threads
-  int sqlite_max_batch = 256;  // [database] sqlite_max_batch: units per group commit; 1 = off
+  int max_batch = 256;  // [database] max_batch: units per group commit; 1 = off
 
   // [mail] Default transport for tenants without their own SMTP account.
   std::string smtp_url;                   // smtp_url / CONSENTD_SMTP_URL; empty: file outbox
@@ -38,7 +42,7 @@ core::Result<Config> LoadConfig(const std::optional<std::string>& path);
 core::Status CheckConfig(const Config& config);
 // Applies "HOST:PORT" to `config`.
 core::Status SetListen(Config& config, const std::string& listen);
-// The SQLite file of a "sqlite:PATH" database URL.
-core::Result<std::string> SqlitePath(const std::string& db_url);
+// The SQLite file of a "sqlite:PATH" database URL; nullopt for a PostgreSQL URL.
+core::Result<std::optional<std::string>> SqlitePath(const std::string& db_url);
 
 }  // namespace consentd::cli

@@ -26,6 +26,7 @@
 #include "http/portal_handlers.h"
 #include "http/server.h"
 #include "mail/sender.h"
+#include "storage/postgres/pg_store.h"
 #include "storage/sqlite/sqlite_store.h"
 #include "text/phone_number.h"
 
@@ -63,18 +64,32 @@ struct Runtime {
   std::unique_ptr<core::Store> store;
 };
 
-std::unique_ptr<Runtime> OpenRuntime(const Config& config) {
-  auto rt = std::make_unique<Runtime>();
-  rt->config = config;
-  std::string path = OrFail(SqlitePath(config.db));
-  auto slash = path.rfind('/');
+// The configured store. On PostgreSQL only `migrate` (as the owner role) changes the
+// schema; every other command runs as the application role and checks the schema.
+std::unique_ptr<core::Store> OpenStore(const Config& config, bool migrating) {
+  auto path = OrFail(SqlitePath(config.db));
+  if (!path) {
+    storage::PgOptions options;
+    options.max_batch = config.max_batch;
+    options.max_readers = config.db_pool;
+    options.app_role = config.db_app_role;
+    options.require_confined_role = !migrating;
+    return OrFail(storage::OpenPgStore(config.db, options));
+  }
+  auto slash = path->rfind('/');
   if (slash != std::string::npos && slash > 0) {
     std::error_code ec;
-    std::filesystem::create_directories(path.substr(0, slash), ec);
+    std::filesystem::create_directories(path->substr(0, slash), ec);
   }
   storage::SqliteOptions options;
-  options.max_batch = config.sqlite_max_batch;
-  rt->store = OrFail(storage::OpenSqliteStore(path, options));
+  options.max_batch = config.max_batch;
+  return OrFail(storage::OpenSqliteStore(*path, options));
+}
+
+std::unique_ptr<Runtime> OpenRuntime(const Config& config, bool migrating = false) {
+  auto rt = std::make_unique<Runtime>();
+  rt->config = config;
+  rt->store = OpenStore(config, migrating);
   OrFail(rt->store->Migrate());
   OrFail(app::EnsureDefaultTemplates(*rt->store, rt->clock.Now()));
   return rt;
@@ -331,7 +346,8 @@ int Main(int argc, char** argv) {
   std::optional<std::string> config_path;
   std::string db_flag, listen_flag, base_url_flag;
   cli.add_option("--config", config_path, "TOML configuration file");
-  cli.add_option("--db", db_flag, "database: sqlite:PATH (default sqlite:var/consentd.db)");
+  cli.add_option("--db", db_flag,
+                 "database: sqlite:PATH (default sqlite:var/consentd.db) or postgresql://…");
   cli.add_option("--base-url", base_url_flag, "public base URL of consent links");
 
   auto* serve = cli.add_subcommand("serve", "run the HTTP server");
@@ -340,13 +356,16 @@ int Main(int argc, char** argv) {
   serve->add_option("--port-file", port_file, "write the bound port to this file");
   int max_batch = 0;
   serve
-      ->add_option("--sqlite-max-batch", max_batch,
-                   "most acts per SQLite transaction (group commit); 1 turns it off")
+      ->add_option("--max-batch,--sqlite-max-batch", max_batch,
+                   "most acts per database transaction (group commit); 1 turns it off")
       ->check(CLI::Range(1, 10000));
   unsigned threads = 0;
   serve->add_option("--threads", threads, "HTTP worker threads (default 16)")
       ->check(CLI::Range(1, 256));
-  cli.add_subcommand("migrate", "apply database migrations");
+  auto* migrate = cli.add_subcommand("migrate", "apply database migrations");
+  std::string app_role_flag;
+  migrate->add_option("--app-role", app_role_flag,
+                      "PostgreSQL: the application role to grant access (default consentd_app)");
   cli.add_subcommand("demo", "create demo data (idempotent) and print consent links");
 
   auto* tenant = cli.add_subcommand("tenant", "manage tenants");
@@ -439,7 +458,8 @@ int Main(int argc, char** argv) {
   if (!db_flag.empty()) config.db = db_flag;
   if (!base_url_flag.empty()) config.base_url = base_url_flag;
   if (!listen_flag.empty()) OrFail(SetListen(config, listen_flag));
-  if (max_batch > 0) config.sqlite_max_batch = max_batch;
+  if (max_batch > 0) config.max_batch = max_batch;
+  if (!app_role_flag.empty()) config.db_app_role = app_role_flag;
   if (threads > 0) config.http_threads = threads;
   OrFail(CheckConfig(config));
 
@@ -447,8 +467,8 @@ int Main(int argc, char** argv) {
     Serve(config, port_file);
     return 0;
   }
-  auto rt = OpenRuntime(config);
-  if (cli.got_subcommand("migrate")) {
+  auto rt = OpenRuntime(config, migrate->parsed());
+  if (migrate->parsed()) {
     std::printf("database is up to date\n");
   } else if (cli.got_subcommand("demo")) {
     PrintDemo(*rt);

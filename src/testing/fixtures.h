@@ -1,4 +1,6 @@
-// Test-only helpers: a settable clock and a throwaway SQLite store on a real file.
+// Test-only helpers: a settable clock and a throwaway store — an SQLite file, or a fresh
+// database on the test PostgreSQL cluster (tests/pg/cluster) when CONSENTD_TEST_PG_FILE
+// names the file holding its owner URL.
 #pragma once
 
 #include <atomic>
@@ -10,6 +12,7 @@
 #include "app/admin.h"
 #include "core/ports.h"
 #include "crypto/sodium_crypto.h"
+#include "storage/postgres/pg_store.h"
 #include "storage/sqlite/sqlite_store.h"
 #include "text/phone_number.h"
 
@@ -46,18 +49,50 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// A migrated SQLite store in its own temp dir, with the real crypto and phone adapters.
+enum class Backend { kSqlite, kPostgres };
+
+// "sqlite" / "postgres", for parameterised test names.
+std::string BackendName(Backend backend);
+
+// A fresh database on the test PostgreSQL cluster, migrated by the owner role and granted
+// to the application role; dropped (with every connection to it) on destruction.
+class PgTestDatabase {
+ public:
+  // Why no database can be made (no cluster configured), or empty when one can.
+  static std::string Unavailable();
+  PgTestDatabase();
+  ~PgTestDatabase();
+  PgTestDatabase(const PgTestDatabase&) = delete;
+  PgTestDatabase& operator=(const PgTestDatabase&) = delete;
+
+  const std::string& owner_url() const { return owner_url_; }
+  const std::string& app_url() const { return app_url_; }
+  // Runs SQL as the owner role.
+  core::Status ExecAsOwner(const std::string& sql) const;
+
+ private:
+  std::string admin_url_, name_, owner_url_, app_url_;
+};
+
+// A migrated store in its own temp dir (SQLite) or database (PostgreSQL), with the real
+// crypto and phone adapters. On PostgreSQL the store connects as the application role.
 struct StoreFixture {
   TempDir dir;
   FakeClock clock;
   crypto::SodiumCrypto crypto;
   text::LibPhoneNumberNormalizer phones;
+  Backend backend;
+  std::unique_ptr<PgTestDatabase> pg;
   std::unique_ptr<core::Store> store;
 
-  explicit StoreFixture(storage::SqliteOptions options = {}) {
-    store = std::move(storage::OpenSqliteStore(dir.File("test.db"), options).value());
-    if (!store->Migrate()) throw std::runtime_error("migration failed");
-  }
+  explicit StoreFixture(storage::SqliteOptions options = {})
+      : StoreFixture(Backend::kSqlite, options) {}
+  explicit StoreFixture(Backend b, storage::SqliteOptions options = {});
+
+  // Another store on the same database, as a second process or node would open it.
+  std::unique_ptr<core::Store> OpenAnother() const;
+  // Runs SQL directly on the database (on PostgreSQL as the owner role).
+  core::Status ExecRaw(const std::string& sql) const;
 
   core::TenantId AddTenant(const std::string& slug) {
     core::Tenant t;

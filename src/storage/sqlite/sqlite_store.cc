@@ -1,9 +1,6 @@
 #include "storage/sqlite/sqlite_store.h"
 
-#include <condition_variable>
-#include <deque>
 #include <future>
-#include <map>
 #include <mutex>
 #include <string_view>
 #include <thread>
@@ -11,41 +8,11 @@
 
 #include "storage/sqlite/sqlite_db.h"
 #include "storage/sqlite/sqlite_tx.h"
+#include "storage/store_support.h"
 
 namespace consentd::storage {
 
-extern const std::map<std::string_view, std::string_view> kMigrations;
-
 namespace {
-
-constexpr std::string_view kMigrationPrefix = "sqlite/";
-
-struct Migration {
-  int version;
-  std::string_view name;
-  std::string_view sql;
-};
-
-// Embedded migrations "sqlite/NNNN_name.sql", in version order.
-std::vector<Migration> SqliteMigrations() {
-  std::vector<Migration> out;
-  for (const auto& [path, sql] : kMigrations) {
-    if (path.substr(0, kMigrationPrefix.size()) != kMigrationPrefix) continue;
-    std::string_view name = path.substr(kMigrationPrefix.size());
-    out.push_back({std::stoi(std::string(name.substr(0, 4))), name, sql});
-  }
-  return out;
-}
-
-// Runs `fn` and converts an escaping exception into an error: a bug in one unit must not
-// take down the writer thread and every unit queued behind it.
-core::Status RunGuarded(const core::WriteFn& fn, core::WriteTx& tx) {
-  try {
-    return fn(tx);
-  } catch (const std::exception& e) {
-    return core::Internal(std::string("unit of work threw: ") + e.what());
-  }
-}
 
 class SqliteStore final : public core::Store {
  public:
@@ -56,11 +23,7 @@ class SqliteStore final : public core::Store {
         writer_thread_([this] { WriterLoop(); }) {}
 
   ~SqliteStore() override {
-    {
-      std::lock_guard lock(queue_mutex_);
-      stopping_ = true;
-    }
-    queue_cv_.notify_all();
+    queue_.Stop();
     writer_thread_.join();
   }
 
@@ -78,13 +41,7 @@ class SqliteStore final : public core::Store {
   core::Status Write(const core::WriteFn& fn) override { return WriteAsync(fn).get(); }
 
   std::future<core::Status> WriteAsync(core::WriteFn fn) override {
-    auto unit = std::make_unique<Unit>(Unit{std::move(fn), {}});
-    auto done = unit->done.get_future();
-    {
-      std::lock_guard lock(queue_mutex_);
-      queue_.push_back(std::move(unit));
-    }
-    queue_cv_.notify_one();
+    auto done = queue_.Push(std::move(fn));
     if (options_.on_enqueue_for_test) options_.on_enqueue_for_test();
     return done;
   }
@@ -92,11 +49,6 @@ class SqliteStore final : public core::Store {
   core::Result<int> Migrate() override;
 
  private:
-  struct Unit {
-    core::WriteFn fn;
-    std::promise<core::Status> done;
-  };
-
   core::Result<std::unique_ptr<SqliteDb>> AcquireReader() {
     {
       std::lock_guard lock(pool_mutex_);
@@ -114,20 +66,9 @@ class SqliteStore final : public core::Store {
     readers_.push_back(std::move(db));
   }
 
-  std::vector<std::unique_ptr<Unit>> NextBatch() {
-    std::unique_lock lock(queue_mutex_);
-    queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    std::vector<std::unique_ptr<Unit>> batch;
-    while (!queue_.empty() && static_cast<int>(batch.size()) < options_.max_batch) {
-      batch.push_back(std::move(queue_.front()));
-      queue_.pop_front();
-    }
-    return batch;
-  }
-
   void WriterLoop() {
     for (;;) {
-      std::vector<std::unique_ptr<Unit>> batch = NextBatch();
+      std::vector<std::unique_ptr<Unit>> batch = queue_.NextBatch(options_.max_batch);
       if (batch.empty()) return;  // stopping and drained
       CommitBatch(batch);
     }
@@ -171,10 +112,7 @@ class SqliteStore final : public core::Store {
   std::mutex pool_mutex_;
   std::vector<std::unique_ptr<SqliteDb>> readers_;
 
-  std::mutex queue_mutex_;
-  std::condition_variable queue_cv_;
-  std::deque<std::unique_ptr<Unit>> queue_;
-  bool stopping_ = false;
+  UnitQueue queue_;
 
   std::mutex migrate_mutex_;
   std::thread writer_thread_;  // last: starts after everything above is initialised
@@ -199,7 +137,7 @@ core::Result<int> SqliteStore::Migrate() {
   if (!opened) return opened.error();
   SqliteDb& db = **opened;
   // Up to date (the usual case, e.g. every CLI command next to a busy server): no write lock.
-  const auto known = SqliteMigrations();
+  const auto known = MigrationsOf("sqlite");
   if (!known.empty() && RecordedVersion(db) == known.back().version) return 0;
   CONSENTD_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
   auto rollback_on_error = [&db](core::Status s) -> core::Result<int> {
@@ -210,13 +148,10 @@ core::Result<int> SqliteStore::Migrate() {
   Statement current(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
   current.Step();
   const std::int64_t have = current.ColumnInt(0);
-  const auto migrations = SqliteMigrations();
+  const auto migrations = MigrationsOf("sqlite");
   if (!migrations.empty() && have > migrations.back().version) {
     (void)db.Exec("ROLLBACK");
-    return core::Error{core::ErrorCode::kInvalidArgument,
-                       "the database schema (version " + std::to_string(have) +
-                           ") is newer than this consentd (version " +
-                           std::to_string(migrations.back().version) + "); upgrade consentd"};
+    return SchemaTooNew(have, migrations.back().version);
   }
   int applied = 0;
   for (const auto& m : migrations) {

@@ -1,9 +1,6 @@
 #include "storage/sqlite/sqlite_store.h"
 
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <condition_variable>
 #include <future>
@@ -11,7 +8,6 @@
 #include <thread>
 #include <vector>
 
-#include "app/evidence.h"
 #include "storage/sqlite/sqlite_db.h"
 #include "testing/fixtures.h"
 
@@ -38,11 +34,6 @@ bool ContactExists(core::Store& store, core::TenantId tenant, const std::string&
   return found;
 }
 
-TEST(SqliteStoreTest, MigrateIsIdempotent) {
-  StoreFixture f;
-  EXPECT_EQ(f.store->Migrate().value(), 0);
-}
-
 TEST(SqliteStoreTest, RefusesADatabaseFromANewerConsentd) {
   TempDir dir;
   auto store = OpenSqliteStore(dir.File("db")).value();
@@ -54,52 +45,6 @@ TEST(SqliteStoreTest, RefusesADatabaseFromANewerConsentd) {
   auto again = store->Migrate();
   ASSERT_FALSE(again);
   EXPECT_NE(again.error().message.find("newer"), std::string::npos);
-}
-
-TEST(SqliteStoreTest, EveryLookupIsScopedToItsTenant) {
-  StoreFixture f;
-  auto a = f.AddTenant("a"), b = f.AddTenant("b");
-  auto contact = f.AddContact(a, "erika@example.com");
-  ASSERT_TRUE(f.store->Read([&](core::ReadTx& tx) -> core::Status {
-    EXPECT_TRUE(tx.FindContact(a, contact));
-    auto other = tx.FindContact(b, contact);
-    EXPECT_EQ(other.error().code, core::ErrorCode::kNotFound);
-    EXPECT_FALSE(tx.FindContactByEmail(b, "erika@example.com"));
-    EXPECT_TRUE(tx.ListSearchProfiles(b, contact)->empty());
-    return {};
-  }));
-  core::Status wrong_tenant_update = f.store->Write([&](core::WriteTx& tx) -> core::Status {
-    auto c = NewContact(b, "x@example.com");
-    c.id = contact;
-    return tx.UpdateContact(c);
-  });
-  EXPECT_EQ(wrong_tenant_update.error().code, core::ErrorCode::kNotFound);
-  EXPECT_TRUE(ContactExists(*f.store, a, "erika@example.com"));
-}
-
-TEST(SqliteStoreTest, EmailIsUniquePerTenantOnly) {
-  StoreFixture f;
-  auto a = f.AddTenant("a"), b = f.AddTenant("b");
-  f.AddContact(a, "same@example.com");
-  f.AddContact(b, "same@example.com");
-  auto dup = f.store->Write([&](core::WriteTx& tx) -> core::Status {
-    auto id = tx.InsertContact(NewContact(a, "SAME@example.com"));
-    return id ? core::Status() : core::Status(id.error());
-  });
-  EXPECT_EQ(dup.error().code, core::ErrorCode::kConflict);
-}
-
-TEST(SqliteStoreTest, ActivitiesAreAppendOnly) {
-  StoreFixture f;
-  auto a = f.AddTenant("a");
-  auto c = f.AddContact(a, "erika@example.com");
-  ASSERT_TRUE(f.store->Write([&](core::WriteTx& tx) -> core::Status {
-    return app::AppendActivity(tx, f.crypto, a, c, core::ActivityType::kEinwilligung, 1,
-                               f.clock.Now(), nlohmann::json{{"act", "test"}});
-  }));
-  auto db = SqliteDb::Open(f.dir.File("test.db")).value();
-  EXPECT_FALSE(db->Exec("UPDATE activities SET type = 'Widerruf'"));
-  EXPECT_FALSE(db->Exec("DELETE FROM activities"));
 }
 
 // Holds the writer inside one unit until `expected` more units are queued behind it, so the
@@ -196,63 +141,6 @@ TEST(SqliteStoreTest, MaxBatchOneCommitsEveryUnitAlone) {
   }
   for (auto& w : writers) w.join();
   for (int n : batches) EXPECT_EQ(n, 1);
-}
-
-// The child process writes contacts and reports each acknowledged one through a pipe; it is
-// killed with SIGKILL mid-stream. Every acknowledged write must be there after reopening.
-TEST(SqliteStoreTest, NoAcknowledgedWriteIsLostOnKill) {
-  TempDir dir;
-  const std::string path = dir.File("crash.db");
-  core::TenantId tenant = 0;
-  {
-    auto store = OpenSqliteStore(path).value();
-    ASSERT_TRUE(store->Migrate());
-    crypto::SodiumCrypto crypto;
-    core::Tenant t;
-    t.slug = "crash";
-    t.controller.company = "Crash GmbH";
-    tenant = app::CreateTenant(*store, crypto, t, core::Time{}).value();
-  }
-  int fds[2];
-  ASSERT_EQ(pipe(fds), 0);
-  pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    close(fds[0]);
-    auto store = OpenSqliteStore(path).value();
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 4; ++t) {
-      threads.emplace_back([&, t] {
-        for (int i = 0;; ++i) {
-          int n = t * 1000000 + i;
-          auto s = store->Write([&](core::WriteTx& tx) -> core::Status {
-            auto id =
-                tx.InsertContact(NewContact(tenant, "k" + std::to_string(n) + "@example.com"));
-            return id ? core::Status() : core::Status(id.error());
-          });
-          if (s && write(fds[1], &n, sizeof n) != sizeof n) _exit(1);
-        }
-      });
-    }
-    for (auto& th : threads) th.join();
-    _exit(0);
-  }
-  close(fds[1]);
-  std::vector<int> acknowledged;
-  int n = 0;
-  while (acknowledged.size() < 300 && read(fds[0], &n, sizeof n) == sizeof n)
-    acknowledged.push_back(n);
-  kill(child, SIGKILL);
-  while (read(fds[0], &n, sizeof n) == sizeof n) acknowledged.push_back(n);
-  waitpid(child, nullptr, 0);
-  close(fds[0]);
-
-  ASSERT_GE(acknowledged.size(), 300u);
-  auto store = OpenSqliteStore(path).value();
-  ASSERT_TRUE(store->Migrate());
-  for (int k : acknowledged) {
-    ASSERT_TRUE(ContactExists(*store, tenant, "k" + std::to_string(k) + "@example.com")) << k;
-  }
 }
 
 }  // namespace

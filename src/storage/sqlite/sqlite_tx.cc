@@ -157,10 +157,9 @@ Result<core::LinkToken> SqliteTx::FindLinkToken(std::string_view token_hash) {
 
 Result<std::optional<core::DeletionRequest>> SqliteTx::FindOpenDeletionRequest(
     core::TenantId tenant, core::ContactId contact) {
-  Statement s(db_,
-              Select(kDeletionRequestColumns,
-                     "FROM deletion_requests WHERE tenant_id = ? AND contact_id = ? "
-                     "AND status = 'open'"));
+  Statement s(db_, Select(kDeletionRequestColumns,
+                          "FROM deletion_requests WHERE tenant_id = ? AND contact_id = ? "
+                          "AND status = 'open'"));
   s.Bind(1, tenant).Bind(2, contact);
   if (s.Step()) return std::optional<core::DeletionRequest>(ReadDeletionRequest(s));
   if (!s.status()) return s.status().error();

@@ -1,0 +1,107 @@
+// Thin RAII wrappers over libpq: one connection with cached prepared statements, text
+// parameters and text results. Internal to storage/postgres.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/result.h"
+#include "core/time.h"
+
+struct pg_conn;
+struct pg_result;
+
+namespace consentd::storage {
+
+// Query parameters, all sent as text ($1, $2, … in the order added).
+class PgParams {
+ public:
+  PgParams& Add(std::string_view value);
+  PgParams& Add(const char* value) { return Add(std::string_view(value)); }
+  PgParams& Add(std::int64_t value);
+  PgParams& Add(const std::optional<std::int64_t>& value);
+  PgParams& Add(core::Time value);
+  PgParams& Add(const std::optional<core::Time>& value);
+  PgParams& AddNull();
+
+  int size() const { return static_cast<int>(values_.size()); }
+  // Pointers for PQexecPrepared; valid while this object lives unchanged.
+  std::vector<const char*> Pointers() const;
+
+ private:
+  std::vector<std::optional<std::string>> values_;
+};
+
+// One row of a PgResult. Column indexes start at 0.
+class PgRow {
+ public:
+  PgRow(const pg_result* result, int row) : result_(result), row_(row) {}
+  std::string ColumnText(int column) const;
+  std::int64_t ColumnInt(int column) const;  // booleans read as 1/0
+  std::optional<std::int64_t> ColumnOptionalInt(int column) const;
+  std::optional<std::string> ColumnOptionalText(int column) const;
+  bool ColumnIsNull(int column) const;
+
+ private:
+  const pg_result* result_;
+  int row_;
+};
+
+// The rows of one statement.
+class PgResult {
+ public:
+  explicit PgResult(pg_result* result);
+  ~PgResult();
+  PgResult(PgResult&& other) noexcept;
+  PgResult& operator=(PgResult&&) = delete;
+  PgResult(const PgResult&) = delete;
+  PgResult& operator=(const PgResult&) = delete;
+
+  int rows() const;
+  PgRow row(int i) const { return PgRow(result_, i); }
+  // Rows inserted, updated or deleted by the statement.
+  std::int64_t affected() const;
+
+ private:
+  pg_result* result_;
+};
+
+// One connection. Not thread-safe: used by one thread at a time.
+class PgConn {
+ public:
+  // Connects to a libpq URL, sets the session to UTC, and checks the server is
+  // PostgreSQL 15 or newer.
+  static core::Result<std::unique_ptr<PgConn>> Open(const std::string& url);
+  ~PgConn();
+  PgConn(const PgConn&) = delete;
+  PgConn& operator=(const PgConn&) = delete;
+
+  // Runs one or more statements without parameters or results (simple query protocol).
+  core::Status Exec(std::string_view sql);
+  // Runs one statement, prepared once per connection and SQL text.
+  core::Result<PgResult> Query(const std::string& sql, const PgParams& params = {});
+  // Runs one statement without preparing it (for SQL that is built once, e.g. in Migrate).
+  core::Result<PgResult> QueryOnce(const std::string& sql, const PgParams& params = {});
+
+  // False once the connection is lost; such a connection is not reused.
+  bool ok() const;
+  // True while a transaction is open and a statement in it has failed.
+  bool in_failed_transaction() const;
+
+ private:
+  explicit PgConn(pg_conn* conn) : conn_(conn) {}
+  core::Result<PgResult> Check(pg_result* result, std::string_view sql);
+
+  pg_conn* conn_;
+  std::unordered_map<std::string, std::string> statement_names_;  // SQL text -> name
+};
+
+// "postgresql://…" or "postgres://…".
+bool IsPostgresUrl(std::string_view url);
+
+}  // namespace consentd::storage

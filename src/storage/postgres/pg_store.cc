@@ -1,0 +1,290 @@
+#include "storage/postgres/pg_store.h"
+
+#include <condition_variable>
+#include <mutex>
+#include <regex>
+#include <thread>
+#include <vector>
+
+#include "storage/postgres/pg_db.h"
+#include "storage/postgres/pg_tx.h"
+#include "storage/store_support.h"
+
+namespace consentd::storage {
+
+namespace {
+
+// Any two numbers; serialises `consentd migrate` runs of several nodes.
+constexpr std::string_view kMigrationLock = "SELECT pg_advisory_xact_lock(7417, 1)";
+
+constexpr std::string_view kCreateMigrationsTable =
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, "
+    "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())";
+
+// The recorded schema version; 0 for an empty database.
+core::Result<std::int64_t> RecordedVersion(PgConn& db) {
+  auto exists = db.QueryOnce("SELECT to_regclass('schema_migrations') IS NOT NULL");
+  if (!exists) return exists.error();
+  if (exists->row(0).ColumnInt(0) == 0) return std::int64_t{0};
+  auto version = db.QueryOnce("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  if (!version) return version.error();
+  return version->row(0).ColumnInt(0);
+}
+
+// Grants the application role exactly what consentd does with each table: it may read and
+// write tenant rows (under row-level security), never change evidence, and only read the
+// schema version and the installation secret.
+core::Status GrantApplicationRole(PgConn& db, const std::string& role) {
+  static const std::regex kRoleName("[a-z_][a-z0-9_]{0,62}");
+  if (!std::regex_match(role, kRoleName)) {
+    return core::InvalidArgument("app role '" + role + "' is not a plain lower-case role name");
+  }
+  auto exists = db.QueryOnce("SELECT 1 FROM pg_roles WHERE rolname = $1", PgParams().Add(role));
+  if (!exists) return exists.error();
+  if (exists->rows() == 0) {
+    return core::InvalidArgument("role '" + role +
+                                 "' does not exist; create it first: CREATE ROLE " + role +
+                                 " LOGIN PASSWORD '…'");
+  }
+  const std::string r = "\"" + role + "\"";
+  return db.Exec("DO $$ BEGIN EXECUTE format('GRANT USAGE ON SCHEMA %I TO " + r +
+                 "', current_schema()); END $$;"
+                 "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " +
+                 r + ";" +
+                 "REVOKE INSERT, UPDATE, DELETE ON schema_migrations, server_secrets FROM " + r +
+                 ";" + "REVOKE UPDATE, DELETE ON activities FROM " + r + ";" +
+                 "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO " + r + ";" +
+                 "REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC;" +
+                 "GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO " + r + ";");
+}
+
+// Refuses a role the database's row-level security would not confine.
+core::Status CheckConfinedRole(PgConn& db) {
+  auto r = db.QueryOnce(
+      "SELECT current_user, rolsuper OR rolbypassrls, "
+      "EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "        WHERE c.relowner = r.oid AND n.nspname = current_schema()) "
+      "FROM pg_roles r WHERE r.rolname = current_user");
+  if (!r) return r.error();
+  if (r->rows() == 0) return core::Internal("current role not found in pg_roles");
+  const auto row = r->row(0);
+  const std::string role = row.ColumnText(0);
+  if (row.ColumnInt(1) != 0) {
+    return core::Error{core::ErrorCode::kPermissionDenied,
+                       "role '" + role +
+                           "' is a superuser or bypasses row-level security; "
+                           "connect as the application role (see README, Running on PostgreSQL)"};
+  }
+  if (row.ColumnInt(2) != 0) {
+    return core::Error{core::ErrorCode::kPermissionDenied,
+                       "role '" + role +
+                           "' owns consentd's tables; run `consentd migrate` "
+                           "as the owner and everything else as the application role"};
+  }
+  return {};
+}
+
+class PgStore final : public core::Store {
+ public:
+  PgStore(std::string url, PgOptions options, std::unique_ptr<PgConn> writer)
+      : url_(std::move(url)),
+        options_(std::move(options)),
+        writer_db_(std::move(writer)),
+        writer_thread_([this] { WriterLoop(); }) {}
+
+  ~PgStore() override {
+    queue_.Stop();
+    writer_thread_.join();
+  }
+
+  core::Status Read(const core::ReadFn& fn) override {
+    auto db = AcquireReader();
+    if (!db) return db.error();
+    core::Status status = (*db)->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    if (status) {
+      PgTx tx(**db);
+      status = fn(tx);
+      core::Status end = (*db)->Exec("COMMIT");
+      if (status && !end) status = end;
+    }
+    ReleaseReader(std::move(*db));
+    return status;
+  }
+
+  core::Status Write(const core::WriteFn& fn) override { return WriteAsync(fn).get(); }
+
+  std::future<core::Status> WriteAsync(core::WriteFn fn) override {
+    return queue_.Push(std::move(fn));
+  }
+
+  core::Result<int> Migrate() override;
+
+ private:
+  core::Result<std::unique_ptr<PgConn>> AcquireReader() {
+    {
+      std::unique_lock lock(pool_mutex_);
+      pool_cv_.wait(lock,
+                    [this] { return !readers_.empty() || open_readers_ < options_.max_readers; });
+      if (!readers_.empty()) {
+        auto db = std::move(readers_.back());
+        readers_.pop_back();
+        return db;
+      }
+      ++open_readers_;
+    }
+    auto db = PgConn::Open(url_);
+    if (!db) ForgetReader();
+    return db;
+  }
+
+  // Keeps a healthy connection for the next reader; a broken one is closed.
+  void ReleaseReader(std::unique_ptr<PgConn> db) {
+    if (!db->ok()) {
+      db.reset();
+      ForgetReader();
+      return;
+    }
+    {
+      std::lock_guard lock(pool_mutex_);
+      readers_.push_back(std::move(db));
+    }
+    pool_cv_.notify_one();
+  }
+
+  void ForgetReader() {
+    {
+      std::lock_guard lock(pool_mutex_);
+      --open_readers_;
+    }
+    pool_cv_.notify_one();
+  }
+
+  void WriterLoop() {
+    for (;;) {
+      std::vector<std::unique_ptr<Unit>> batch = queue_.NextBatch(options_.max_batch);
+      if (batch.empty()) return;  // stopping and drained
+      CommitBatch(batch);
+    }
+  }
+
+  // A lost writer connection is opened again before the next batch.
+  core::Status EnsureWriter() {
+    if (writer_db_ && writer_db_->ok()) return {};
+    auto db = PgConn::Open(url_);
+    if (!db) return db.error();
+    writer_db_ = std::move(*db);
+    return {};
+  }
+
+  // One transaction for the whole batch; each unit inside its own savepoint. Units are
+  // acknowledged only after COMMIT returned.
+  void CommitBatch(const std::vector<std::unique_ptr<Unit>>& batch) {
+    core::Status begin = EnsureWriter();
+    if (begin) begin = writer_db_->Exec("BEGIN");
+    if (!begin) {
+      for (const auto& u : batch) u->done.set_value(begin);
+      return;
+    }
+    PgConn& db = *writer_db_;
+    std::vector<core::Status> results;
+    results.reserve(batch.size());
+    PgTx tx(db);
+    for (const auto& u : batch) results.push_back(RunUnit(db, tx, *u));
+    core::Status commit = db.Exec("COMMIT");
+    if (!commit) (void)db.Exec("ROLLBACK");
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      batch[i]->done.set_value(commit ? results[i] : commit);
+    }
+  }
+
+  static core::Status RunUnit(PgConn& db, PgTx& tx, Unit& unit) {
+    CONSENTD_RETURN_IF_ERROR(db.Exec("SAVEPOINT unit"));
+    tx.ForgetTenant();
+    core::Status status = RunGuarded(unit.fn, tx);
+    // A unit that went on after a failed statement cannot commit its work: PostgreSQL has
+    // discarded the rest of it.
+    if (status && db.in_failed_transaction()) {
+      status = core::Internal("a statement of the unit failed but the unit did not report it");
+    }
+    if (!status) {
+      CONSENTD_RETURN_IF_ERROR(db.Exec("ROLLBACK TO SAVEPOINT unit"));
+      tx.ForgetTenant();
+    }
+    (void)db.Exec("RELEASE SAVEPOINT unit");
+    return status;
+  }
+
+  const std::string url_;
+  const PgOptions options_;
+  std::unique_ptr<PgConn> writer_db_;
+
+  std::mutex pool_mutex_;
+  std::condition_variable pool_cv_;
+  std::vector<std::unique_ptr<PgConn>> readers_;
+  int open_readers_ = 0;
+
+  UnitQueue queue_;
+  std::mutex migrate_mutex_;
+  std::thread writer_thread_;  // last: starts after everything above is initialised
+};
+
+core::Result<int> PgStore::Migrate() {
+  std::lock_guard lock(migrate_mutex_);
+  auto opened = PgConn::Open(url_);
+  if (!opened) return opened.error();
+  PgConn& db = **opened;
+  const auto migrations = MigrationsOf("postgres");
+  const int latest = migrations.empty() ? 0 : migrations.back().version;
+  auto recorded = RecordedVersion(db);
+  if (!recorded) return recorded.error();
+  if (*recorded > latest) return SchemaTooNew(*recorded, latest);
+  if (options_.require_confined_role) {
+    CONSENTD_RETURN_IF_ERROR(CheckConfinedRole(db));
+    if (*recorded < latest) {
+      return core::Error{core::ErrorCode::kInvalidArgument,
+                         "the database schema is at version " + std::to_string(*recorded) +
+                             ", this consentd needs version " + std::to_string(latest) +
+                             "; run `consentd migrate` with the owner role's URL first"};
+    }
+    return 0;
+  }
+  CONSENTD_RETURN_IF_ERROR(db.Exec("BEGIN"));
+  auto fail = [&db](const core::Error& e) -> core::Result<int> {
+    (void)db.Exec("ROLLBACK");
+    return e;
+  };
+  if (auto s = db.Exec(kMigrationLock); !s) return fail(s.error());
+  if (auto s = db.Exec(kCreateMigrationsTable); !s) return fail(s.error());
+  auto have = RecordedVersion(db);  // again, under the lock
+  if (!have) return fail(have.error());
+  if (*have > latest) return fail(SchemaTooNew(*have, latest));
+  int applied = 0;
+  for (const auto& m : migrations) {
+    if (m.version <= *have) continue;
+    if (auto s = db.Exec(m.sql); !s) {
+      return fail(core::Error{s.error().code, std::string(m.name) + ": " + s.error().message});
+    }
+    auto mark = db.QueryOnce("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                             PgParams().Add(std::int64_t{m.version}).Add(m.name));
+    if (!mark) return fail(mark.error());
+    ++applied;
+  }
+  if (!options_.app_role.empty()) {
+    if (auto s = GrantApplicationRole(db, options_.app_role); !s) return fail(s.error());
+  }
+  CONSENTD_RETURN_IF_ERROR(db.Exec("COMMIT"));
+  return applied;
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<core::Store>> OpenPgStore(const std::string& url, PgOptions options) {
+  if (options.max_batch < 1) return core::InvalidArgument("max_batch must be at least 1");
+  if (options.max_readers < 1) return core::InvalidArgument("max_readers must be at least 1");
+  auto writer = PgConn::Open(url);
+  if (!writer) return writer.error();
+  return std::unique_ptr<core::Store>(
+      std::make_unique<PgStore>(url, std::move(options), std::move(*writer)));
+}
+
+}  // namespace consentd::storage

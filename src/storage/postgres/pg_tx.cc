@@ -1,0 +1,431 @@
+#include "storage/postgres/pg_tx.h"
+
+#include "storage/postgres/pg_rows.h"
+
+namespace consentd::storage {
+
+using core::Result;
+using core::Status;
+using namespace rows;  // NOLINT(google-build-using-namespace): this file's own helpers
+
+Status PgTx::Scope(core::TenantId tenant) {
+  if (tenant == tenant_ && tenant != 0) return {};
+  auto r = db_.Query("SELECT set_config('consentd.tenant_id', $1, true)",
+                     PgParams().Add(std::to_string(tenant)));
+  if (!r) return r.error();
+  tenant_ = tenant;
+  return {};
+}
+
+Result<PgResult> PgTx::TenantQuery(core::TenantId tenant, const std::string& sql,
+                                   const PgParams& params) {
+  CONSENTD_RETURN_IF_ERROR(Scope(tenant));
+  return db_.Query(sql, params);
+}
+
+namespace {
+
+// Binds the profile's fields from vermarktungsart to bemerkung ($1..$17).
+PgParams ProfileParams(const core::SearchProfile& p) {
+  PgParams params;
+  params.Add(p.vermarktungsart).Add(p.nutzungsart).Add(p.objektart).Add(p.objekttyp);
+  params.Add(p.land).Add(p.plz).Add(p.ort).Add(p.radius_km).Add(p.preis_von).Add(p.preis_bis);
+  params.Add(p.wohnflaeche_von).Add(p.wohnflaeche_bis).Add(p.grundstuecksflaeche_von);
+  params.Add(p.grundstuecksflaeche_bis).Add(p.zimmer_von).Add(p.zimmer_bis).Add(p.bemerkung);
+  return params;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- reads
+
+Result<core::Tenant> PgTx::FindTenant(core::TenantId id) {
+  return OneOrNotFound(
+      TenantQuery(id, Select(kTenantColumns, "FROM tenants WHERE id = $1"), PgParams().Add(id)),
+      ReadTenant<PgRow>, "tenant");
+}
+
+Result<core::Tenant> PgTx::FindTenantBySlug(std::string_view slug) {
+  return OneOrNotFound(
+      db_.Query(Select(kTenantColumns, "FROM consentd_tenant_by_slug($1)"), PgParams().Add(slug)),
+      ReadTenant<PgRow>, "tenant");
+}
+
+Result<std::vector<core::Tenant>> PgTx::ListTenants() {
+  return AllRows(db_.Query(Select(kTenantColumns, "FROM consentd_tenants()")), ReadTenant<PgRow>);
+}
+
+Result<core::User> PgTx::FindSystemUser(core::TenantId tenant) {
+  return OneOrNotFound(
+      TenantQuery(tenant,
+                  Select(kUserColumns, "FROM users WHERE tenant_id = $1 AND role = 'system'"),
+                  PgParams().Add(tenant)),
+      ReadUser<PgRow>, "system user");
+}
+
+Result<core::User> PgTx::FindUserByEmail(core::TenantId tenant, std::string_view email) {
+  return OneOrNotFound(
+      TenantQuery(
+          tenant,
+          Select(kUserColumns, "FROM users WHERE tenant_id = $1 AND lower(email) = lower($2)"),
+          PgParams().Add(tenant).Add(email)),
+      ReadUser<PgRow>, "user");
+}
+
+Result<core::Contact> PgTx::FindContact(core::TenantId tenant, core::ContactId id) {
+  return OneOrNotFound(
+      TenantQuery(tenant, Select(kContactColumns, "FROM contacts WHERE tenant_id = $1 AND id = $2"),
+                  PgParams().Add(tenant).Add(id)),
+      ReadContact<PgRow>, "contact " + std::to_string(id));
+}
+
+Result<core::Contact> PgTx::FindContactByEmail(core::TenantId tenant, std::string_view email) {
+  return OneOrNotFound(
+      TenantQuery(tenant,
+                  Select(kContactColumns,
+                         "FROM contacts WHERE tenant_id = $1 AND lower(email) = lower($2) "
+                         "AND email <> '' AND erased_at IS NULL"),
+                  PgParams().Add(tenant).Add(email)),
+      ReadContact<PgRow>, "contact");
+}
+
+Result<std::vector<core::Contact>> PgTx::ListContacts(core::TenantId tenant,
+                                                      core::ContactId after_id, int limit) {
+  return AllRows(TenantQuery(tenant,
+                             Select(kContactColumns,
+                                    "FROM contacts WHERE tenant_id = $1 AND id > $2 "
+                                    "AND erased_at IS NULL ORDER BY id LIMIT $3"),
+                             PgParams().Add(tenant).Add(after_id).Add(std::int64_t{limit})),
+                 ReadContact<PgRow>);
+}
+
+Result<core::ConsentPurpose> PgTx::FindPurpose(core::TenantId tenant, std::string_view key) {
+  auto read = [](const PgRow& r) {
+    return core::ConsentPurpose{r.ColumnInt(0), r.ColumnInt(1), r.ColumnText(2), r.ColumnText(3)};
+  };
+  return OneOrNotFound<core::ConsentPurpose>(
+      TenantQuery(tenant,
+                  "SELECT id, tenant_id, key, name FROM consent_purposes "
+                  "WHERE tenant_id = $1 AND key = $2",
+                  PgParams().Add(tenant).Add(key)),
+      read, "purpose");
+}
+
+Result<core::ConsentText> PgTx::CurrentText(core::TenantId tenant, core::PurposeId purpose,
+                                            std::string_view language) {
+  auto read = [](const PgRow& r) {
+    return core::ConsentText{r.ColumnInt(0), static_cast<int>(r.ColumnInt(1)), r.ColumnText(2),
+                             r.ColumnText(3), r.ColumnText(4)};
+  };
+  return OneOrNotFound<core::ConsentText>(
+      TenantQuery(tenant,
+                  "SELECT purpose_id, version, language, body, sha256 FROM consent_texts "
+                  "WHERE tenant_id = $1 AND purpose_id = $2 AND language = $3 "
+                  "ORDER BY version DESC LIMIT 1",
+                  PgParams().Add(tenant).Add(purpose).Add(language)),
+      read, "consent text");
+}
+
+Result<std::optional<core::ConsentRecord>> PgTx::FindConsent(core::TenantId tenant,
+                                                             core::ContactId contact,
+                                                             core::PurposeId purpose) {
+  return OneOrNone(TenantQuery(tenant,
+                               Select(kConsentColumns,
+                                      "FROM consents WHERE tenant_id = $1 AND contact_id = $2 "
+                                      "AND purpose_id = $3"),
+                               PgParams().Add(tenant).Add(contact).Add(purpose)),
+                   ReadConsent<PgRow>);
+}
+
+Result<std::vector<core::ConsentRecord>> PgTx::ListConsents(core::TenantId tenant,
+                                                            core::ContactId contact) {
+  return AllRows(TenantQuery(tenant,
+                             Select(kConsentColumns,
+                                    "FROM consents WHERE tenant_id = $1 AND contact_id = $2 "
+                                    "ORDER BY purpose_id"),
+                             PgParams().Add(tenant).Add(contact)),
+                 ReadConsent<PgRow>);
+}
+
+Result<std::vector<core::SearchProfile>> PgTx::ListSearchProfiles(core::TenantId tenant,
+                                                                  core::ContactId contact) {
+  return AllRows(TenantQuery(tenant,
+                             Select(kProfileColumns,
+                                    "FROM search_profiles WHERE tenant_id = $1 "
+                                    "AND contact_id = $2 ORDER BY id"),
+                             PgParams().Add(tenant).Add(contact)),
+                 ReadProfile<PgRow>);
+}
+
+Result<std::vector<core::Activity>> PgTx::ListActivities(core::TenantId tenant,
+                                                         core::ContactId contact) {
+  return AllRows(TenantQuery(tenant,
+                             std::string(kActivitySelect) +
+                                 "WHERE a.tenant_id = $1 AND a.contact_id = $2 ORDER BY a.seq",
+                             PgParams().Add(tenant).Add(contact)),
+                 ReadActivity<PgRow>);
+}
+
+Result<std::vector<core::Activity>> PgTx::ListChain(core::TenantId tenant, std::int64_t after_seq,
+                                                    int limit) {
+  return AllRows(TenantQuery(tenant,
+                             std::string(kActivitySelect) +
+                                 "WHERE a.tenant_id = $1 AND a.seq > $2 ORDER BY a.seq LIMIT $3",
+                             PgParams().Add(tenant).Add(after_seq).Add(std::int64_t{limit})),
+                 ReadActivity<PgRow>);
+}
+
+Result<core::LinkToken> PgTx::FindLinkToken(std::string_view token_hash) {
+  return OneOrNotFound(db_.Query(Select(kTokenColumns, "FROM consentd_find_link_token($1)"),
+                                 PgParams().Add(token_hash)),
+                       ReadToken<PgRow>, "link");
+}
+
+Result<std::optional<core::DeletionRequest>> PgTx::FindOpenDeletionRequest(
+    core::TenantId tenant, core::ContactId contact) {
+  return OneOrNone(TenantQuery(tenant,
+                               Select(kDeletionRequestColumns,
+                                      "FROM deletion_requests WHERE tenant_id = $1 "
+                                      "AND contact_id = $2 AND status = 'open'"),
+                               PgParams().Add(tenant).Add(contact)),
+                   ReadDeletionRequest<PgRow>);
+}
+
+Result<std::string> PgTx::ServerSecret() {
+  return OneOrNotFound<std::string>(
+      db_.Query("SELECT value FROM server_secrets WHERE name = 'csrf'"),
+      [](const PgRow& r) { return r.ColumnText(0); }, "server secret");
+}
+
+// ---------------------------------------------------------------- writes
+
+Result<core::TenantId> PgTx::InsertTenant(const core::Tenant& t) {
+  // The id is drawn first, so the row can be written under its own tenant scope.
+  auto id = ReturnedId(db_.Query("SELECT nextval(pg_get_serial_sequence('tenants', 'id'))"));
+  if (!id) return id.error();
+  const auto& c = t.controller;
+  PgParams params;
+  params.Add(*id).Add(t.slug).Add(c.company).Add(c.street).Add(c.postal_code).Add(c.city);
+  params.Add(c.country).Add(c.email).Add(c.phone).Add(c.privacy_url).Add(c.imprint_url);
+  params.Add(t.sender_email).Add(t.sender_name).Add(t.signature).Add(t.smtp.url);
+  params.Add(t.smtp.username).Add(t.smtp.password);
+  auto r = TenantQuery(*id,
+                       "INSERT INTO tenants (id, slug, company, street, postal_code, city, "
+                       "country, email, phone, privacy_url, imprint_url, sender_email, "
+                       "sender_name, signature, smtp_url, smtp_username, smtp_password, "
+                       "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+                       "$13, $14, $15, $16, $17, date_trunc('second', now()))",
+                       params);
+  if (!r) return r.error();
+  auto head = db_.Query("INSERT INTO chain_heads (tenant_id, seq, hash) VALUES ($1, 0, $2)",
+                        PgParams().Add(*id).Add(core::kGenesisHash));
+  if (!head) return head.error();
+  return *id;
+}
+
+Result<core::UserId> PgTx::InsertUser(const core::User& u) {
+  return ReturnedId(TenantQuery(
+      u.tenant_id,
+      "INSERT INTO users (tenant_id, email, name, role, password_hash, active, created_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, date_trunc('second', now())) RETURNING id",
+      PgParams()
+          .Add(u.tenant_id)
+          .Add(u.email)
+          .Add(u.name)
+          .Add(core::RoleName(u.role))
+          .Add(u.password_hash)
+          .Add(u.active ? "true" : "false")));
+}
+
+Result<core::ContactId> PgTx::InsertContact(const core::Contact& c) {
+  PgParams params;
+  params.Add(c.tenant_id);
+  for (const auto& f : core::kContactFields) params.Add(c.data.*f.member);
+  params.Add(core::LegalBasisKey(c.legal_basis)).Add(c.created_at).Add(c.updated_at);
+  return ReturnedId(TenantQuery(
+      c.tenant_id,
+      "INSERT INTO contacts (tenant_id, anrede, titel, vorname, nachname, firma, email, "
+      "telefon, mobil, strasse, hausnummer, plz, ort, land, sprache, kontaktart, legal_basis, "
+      "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+      "$14, $15, $16, $17, $18, $19) RETURNING id",
+      params));
+}
+
+Status PgTx::UpdateContact(const core::Contact& c) {
+  PgParams params;
+  for (const auto& f : core::kContactFields) params.Add(c.data.*f.member);
+  params.Add(core::LegalBasisKey(c.legal_basis)).Add(c.updated_at).Add(c.tenant_id).Add(c.id);
+  return ChangedOrNotFound(
+      TenantQuery(c.tenant_id,
+                  "UPDATE contacts SET anrede = $1, titel = $2, vorname = $3, nachname = $4, "
+                  "firma = $5, email = $6, telefon = $7, mobil = $8, strasse = $9, "
+                  "hausnummer = $10, plz = $11, ort = $12, land = $13, sprache = $14, "
+                  "kontaktart = $15, legal_basis = $16, updated_at = $17 "
+                  "WHERE tenant_id = $18 AND id = $19 AND erased_at IS NULL",
+                  params),
+      "contact " + std::to_string(c.id));
+}
+
+Result<core::PurposeId> PgTx::InsertPurpose(const core::ConsentPurpose& p) {
+  return ReturnedId(TenantQuery(p.tenant_id,
+                                "INSERT INTO consent_purposes (tenant_id, key, name) "
+                                "VALUES ($1, $2, $3) RETURNING id",
+                                PgParams().Add(p.tenant_id).Add(p.key).Add(p.name)));
+}
+
+Status PgTx::InsertConsentText(core::TenantId tenant, const core::ConsentText& t) {
+  auto r = TenantQuery(tenant,
+                       "INSERT INTO consent_texts (tenant_id, purpose_id, version, language, "
+                       "body, sha256, created_at) "
+                       "VALUES ($1, $2, $3, $4, $5, $6, date_trunc('second', now()))",
+                       PgParams()
+                           .Add(tenant)
+                           .Add(t.purpose_id)
+                           .Add(std::int64_t{t.version})
+                           .Add(t.language)
+                           .Add(t.body)
+                           .Add(t.sha256));
+  if (!r) return r.error();
+  return {};
+}
+
+Status PgTx::SaveConsent(core::TenantId tenant, const core::ConsentRecord& r) {
+  PgParams params;
+  params.Add(tenant).Add(r.contact_id).Add(r.purpose_id).Add(r.source).Add(r.purpose_name);
+  params.Add(r.granted_at).Add(r.revoked_at).Add(r.revocation_reason);
+  params.Add(std::int64_t{r.text_version}).Add(r.text_sha256).Add(r.language);
+  auto result = TenantQuery(
+      tenant,
+      "INSERT INTO consents (tenant_id, contact_id, purpose_id, source, purpose_name, "
+      "granted_at, revoked_at, revocation_reason, text_version, text_sha256, language) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+      "ON CONFLICT (tenant_id, contact_id, purpose_id) DO UPDATE SET "
+      "source = excluded.source, purpose_name = excluded.purpose_name, "
+      "granted_at = excluded.granted_at, revoked_at = excluded.revoked_at, "
+      "revocation_reason = excluded.revocation_reason, text_version = excluded.text_version, "
+      "text_sha256 = excluded.text_sha256, language = excluded.language",
+      params);
+  if (!result) return result.error();
+  return {};
+}
+
+Result<core::SearchProfileId> PgTx::InsertSearchProfile(const core::SearchProfile& p) {
+  PgParams params = ProfileParams(p);
+  params.Add(p.tenant_id).Add(p.contact_id).Add(p.created_at).Add(p.updated_at);
+  return ReturnedId(TenantQuery(
+      p.tenant_id,
+      "INSERT INTO search_profiles (vermarktungsart, nutzungsart, objektart, objekttyp, land, "
+      "plz, ort, radius_km, preis_von, preis_bis, wohnflaeche_von, wohnflaeche_bis, "
+      "grundstuecksflaeche_von, grundstuecksflaeche_bis, zimmer_von, zimmer_bis, bemerkung, "
+      "tenant_id, contact_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+      "$9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id",
+      params));
+}
+
+Status PgTx::UpdateSearchProfile(const core::SearchProfile& p) {
+  PgParams params = ProfileParams(p);
+  params.Add(p.updated_at).Add(p.tenant_id).Add(p.contact_id).Add(p.id);
+  return ChangedOrNotFound(
+      TenantQuery(p.tenant_id,
+                  "UPDATE search_profiles SET vermarktungsart = $1, nutzungsart = $2, "
+                  "objektart = $3, objekttyp = $4, land = $5, plz = $6, ort = $7, "
+                  "radius_km = $8, preis_von = $9, preis_bis = $10, wohnflaeche_von = $11, "
+                  "wohnflaeche_bis = $12, grundstuecksflaeche_von = $13, "
+                  "grundstuecksflaeche_bis = $14, zimmer_von = $15, zimmer_bis = $16, "
+                  "bemerkung = $17, updated_at = $18 "
+                  "WHERE tenant_id = $19 AND contact_id = $20 AND id = $21",
+                  params),
+      "search profile " + std::to_string(p.id));
+}
+
+Status PgTx::DeleteSearchProfile(core::TenantId tenant, core::ContactId contact,
+                                 core::SearchProfileId id) {
+  return ChangedOrNotFound(
+      TenantQuery(tenant,
+                  "DELETE FROM search_profiles WHERE tenant_id = $1 AND contact_id = $2 "
+                  "AND id = $3",
+                  PgParams().Add(tenant).Add(contact).Add(id)),
+      "search profile " + std::to_string(id));
+}
+
+Result<core::ChainHead> PgTx::LockChainHead(core::TenantId tenant) {
+  // The row lock is held until the transaction ends: appends of one tenant from any node
+  // take turns, so the chain never forks.
+  const std::string lock = "SELECT seq, hash FROM chain_heads WHERE tenant_id = $1 FOR UPDATE";
+  auto read = [](const PgRow& r) { return core::ChainHead{r.ColumnInt(0), r.ColumnText(1)}; };
+  auto head = OneOrNone<core::ChainHead>(TenantQuery(tenant, lock, PgParams().Add(tenant)), read);
+  if (!head) return head.error();
+  if (*head) return **head;
+  auto created = db_.Query(
+      "INSERT INTO chain_heads (tenant_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT DO NOTHING",
+      PgParams().Add(tenant).Add(core::kGenesisHash));
+  if (!created) return created.error();
+  return OneOrNotFound<core::ChainHead>(db_.Query(lock, PgParams().Add(tenant)), read,
+                                        "chain head");
+}
+
+Result<core::ActivityId> PgTx::AppendActivity(const core::Activity& a) {
+  auto id = ReturnedId(TenantQuery(a.tenant_id,
+                                   "INSERT INTO activities (tenant_id, seq, contact_id, type, "
+                                   "author_user_id, created_at, payload_sha256, prev_hash, hash) "
+                                   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                                   PgParams()
+                                       .Add(a.tenant_id)
+                                       .Add(a.seq)
+                                       .Add(a.contact_id)
+                                       .Add(core::ActivityTypeName(a.type))
+                                       .Add(a.author_user_id)
+                                       .Add(a.created_at)
+                                       .Add(a.payload_sha256)
+                                       .Add(a.prev_hash)
+                                       .Add(a.hash)));
+  if (!id) return id.error();
+  auto payload = db_.Query(
+      "INSERT INTO activity_payloads (activity_id, tenant_id, payload) VALUES ($1, $2, $3)",
+      PgParams().Add(*id).Add(a.tenant_id).Add(a.payload));
+  if (!payload) return payload.error();
+  auto head = db_.Query("UPDATE chain_heads SET seq = $2, hash = $3 WHERE tenant_id = $1",
+                        PgParams().Add(a.tenant_id).Add(a.seq).Add(a.hash));
+  if (!head) return head.error();
+  if (head->affected() == 0) return core::Internal("chain head not locked before appending");
+  return *id;
+}
+
+Result<core::LinkTokenId> PgTx::InsertLinkToken(const core::LinkToken& t) {
+  return ReturnedId(TenantQuery(t.tenant_id,
+                                "INSERT INTO link_tokens (tenant_id, contact_id, token_hash, "
+                                "mailing_id, created_at, expires_at) "
+                                "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                                PgParams()
+                                    .Add(t.tenant_id)
+                                    .Add(t.contact_id)
+                                    .Add(t.token_hash)
+                                    .Add(t.mailing_id)
+                                    .Add(t.created_at)
+                                    .Add(t.expires_at)));
+}
+
+Result<std::int64_t> PgTx::InsertDeletionRequest(const core::DeletionRequest& d) {
+  return ReturnedId(TenantQuery(d.tenant_id,
+                                "INSERT INTO deletion_requests (tenant_id, contact_id, "
+                                "received_at, due_at, status, note) "
+                                "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                                PgParams()
+                                    .Add(d.tenant_id)
+                                    .Add(d.contact_id)
+                                    .Add(d.received_at)
+                                    .Add(d.due_at)
+                                    .Add(d.status)
+                                    .Add(d.note)));
+}
+
+Status PgTx::SetDeletionRequestStatus(core::TenantId tenant, std::int64_t id,
+                                      std::string_view status) {
+  return ChangedOrNotFound(
+      TenantQuery(tenant,
+                  "UPDATE deletion_requests SET status = $1 WHERE tenant_id = $2 AND id = $3",
+                  PgParams().Add(status).Add(tenant).Add(id)),
+      "deletion request " + std::to_string(id));
+}
+
+}  // namespace consentd::storage

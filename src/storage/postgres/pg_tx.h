@@ -1,0 +1,122 @@
+// core::WriteTx on one PostgreSQL connection. The caller owns the transaction boundaries.
+//
+// Row-level security: before touching a tenant's rows the transaction sets
+// consentd.tenant_id (transaction-local); the database shows it nothing else. Lookups that
+// establish the tenant go through SECURITY DEFINER functions (migrations/postgres).
+#pragma once
+
+#include "core/store.h"
+#include "storage/postgres/pg_db.h"
+
+namespace consentd::storage {
+
+// Borrows `db`; used by one thread inside a transaction that PgStore opened.
+class PgTx final : public core::WriteTx {
+ public:
+  explicit PgTx(PgConn& db) : db_(db) {}
+
+  // Forgets which tenant is set: after a savepoint was rolled back, or a new transaction.
+  void ForgetTenant() { tenant_ = 0; }
+
+  core::Result<core::Tenant> FindTenant(core::TenantId id) override;
+  core::Result<core::Tenant> FindTenantBySlug(std::string_view slug) override;
+  core::Result<std::vector<core::Tenant>> ListTenants() override;
+  core::Result<core::User> FindSystemUser(core::TenantId tenant) override;
+  core::Result<core::User> FindUserByEmail(core::TenantId tenant, std::string_view email) override;
+  core::Result<core::Contact> FindContact(core::TenantId tenant, core::ContactId id) override;
+  core::Result<core::Contact> FindContactByEmail(core::TenantId tenant,
+                                                 std::string_view email) override;
+  core::Result<std::vector<core::Contact>> ListContacts(core::TenantId tenant,
+                                                        core::ContactId after_id,
+                                                        int limit) override;
+  core::Result<core::ConsentPurpose> FindPurpose(core::TenantId tenant,
+                                                 std::string_view key) override;
+  core::Result<core::ConsentText> CurrentText(core::TenantId tenant, core::PurposeId purpose,
+                                              std::string_view language) override;
+  core::Result<std::optional<core::ConsentRecord>> FindConsent(core::TenantId tenant,
+                                                               core::ContactId contact,
+                                                               core::PurposeId purpose) override;
+  core::Result<std::vector<core::ConsentRecord>> ListConsents(core::TenantId tenant,
+                                                              core::ContactId contact) override;
+  core::Result<std::vector<core::SearchProfile>> ListSearchProfiles(
+      core::TenantId tenant, core::ContactId contact) override;
+  core::Result<std::vector<core::Activity>> ListActivities(core::TenantId tenant,
+                                                           core::ContactId contact) override;
+  core::Result<std::vector<core::Activity>> ListChain(core::TenantId tenant, std::int64_t after_seq,
+                                                      int limit) override;
+  core::Result<core::LinkToken> FindLinkToken(std::string_view token_hash) override;
+  core::Result<std::optional<core::DeletionRequest>> FindOpenDeletionRequest(
+      core::TenantId tenant, core::ContactId contact) override;
+  core::Result<std::string> ServerSecret() override;
+  core::Result<core::MailTemplate> FindTemplate(core::TenantId tenant, std::string_view key,
+                                                std::string_view language) override;
+  core::Result<std::vector<core::MailTemplate>> ListTemplates(core::TenantId tenant) override;
+  core::Result<core::Mailing> FindMailing(core::TenantId tenant, core::MailingId id) override;
+  core::Result<std::vector<core::Mailing>> ListPreparingMailings() override;
+  core::Result<std::vector<std::pair<core::MessageState, std::int64_t>>> CountMessages(
+      core::TenantId tenant, core::MailingId mailing) override;
+  core::Result<std::vector<core::Message>> ListMessages(core::TenantId tenant,
+                                                        core::MailingId mailing,
+                                                        std::optional<core::MessageState> state,
+                                                        std::int64_t after_id, int limit) override;
+  core::Result<std::vector<core::ContactId>> SelectContacts(core::TenantId tenant,
+                                                            core::PurposeId purpose,
+                                                            std::string_view filter) override;
+  core::Result<bool> IsSuppressed(core::TenantId tenant, std::string_view email_sha256) override;
+  core::Result<std::optional<core::Time>> LastMessageTime(core::TenantId tenant,
+                                                          core::ContactId contact,
+                                                          core::MessageKind kind) override;
+  core::Result<std::vector<core::Contact>> FindContactsByEmailAnyTenant(
+      std::string_view email) override;
+  core::Result<core::EmailChange> FindEmailChange(std::string_view token_hash) override;
+  core::Result<bool> HasOpenMessages(core::TenantId tenant, core::MailingId mailing) override;
+
+  core::Result<core::TenantId> InsertTenant(const core::Tenant& tenant) override;
+  core::Result<core::UserId> InsertUser(const core::User& user) override;
+  core::Result<core::ContactId> InsertContact(const core::Contact& contact) override;
+  core::Status UpdateContact(const core::Contact& contact) override;
+  core::Result<core::PurposeId> InsertPurpose(const core::ConsentPurpose& purpose) override;
+  core::Status InsertConsentText(core::TenantId tenant, const core::ConsentText& text) override;
+  core::Status SaveConsent(core::TenantId tenant, const core::ConsentRecord& record) override;
+  core::Result<core::SearchProfileId> InsertSearchProfile(
+      const core::SearchProfile& profile) override;
+  core::Status UpdateSearchProfile(const core::SearchProfile& profile) override;
+  core::Status DeleteSearchProfile(core::TenantId tenant, core::ContactId contact,
+                                   core::SearchProfileId id) override;
+  core::Result<core::ChainHead> LockChainHead(core::TenantId tenant) override;
+  core::Result<core::ActivityId> AppendActivity(const core::Activity& activity) override;
+  core::Result<core::LinkTokenId> InsertLinkToken(const core::LinkToken& token) override;
+  core::Result<std::int64_t> InsertDeletionRequest(const core::DeletionRequest& request) override;
+  core::Status SetDeletionRequestStatus(core::TenantId tenant, std::int64_t id,
+                                        std::string_view status) override;
+  core::Status SaveTemplate(const core::MailTemplate& t) override;
+  core::Result<core::MailingId> InsertMailing(const core::Mailing& mailing) override;
+  core::Status SetMailingState(core::TenantId tenant, core::MailingId id,
+                               core::MailingState state) override;
+  core::Status InsertPendingMessages(core::TenantId tenant, core::MailingId mailing,
+                                     const std::vector<core::ContactId>& contacts,
+                                     core::Time now) override;
+  core::Result<std::int64_t> InsertMessage(const core::Message& message) override;
+  core::Status UpdateMessage(const core::Message& message) override;
+  core::Result<bool> UpdateLeasedMessage(const core::Message& message,
+                                         core::Time lease_until) override;
+  core::Result<std::vector<core::Message>> ClaimDueMessages(core::Time now, core::Time lease_until,
+                                                            int per_tenant, int limit) override;
+  core::Status InsertSuppression(core::TenantId tenant, std::string_view email_sha256,
+                                 std::string_view reason, core::Time now) override;
+  core::Result<std::int64_t> InsertEmailChange(const core::EmailChange& change) override;
+  core::Status MarkEmailChangeConfirmed(core::TenantId tenant, std::int64_t id,
+                                        core::Time now) override;
+
+ private:
+  // Makes `tenant` the transaction's tenant for row-level security.
+  core::Status Scope(core::TenantId tenant);
+  // Scope(tenant), then Query(sql, params).
+  core::Result<PgResult> TenantQuery(core::TenantId tenant, const std::string& sql,
+                                     const PgParams& params);
+
+  PgConn& db_;
+  core::TenantId tenant_ = 0;
+};
+
+}  // namespace consentd::storage

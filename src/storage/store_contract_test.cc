@@ -1,0 +1,217 @@
+// The store contract: what every core::Store must do, run against SQLite and PostgreSQL.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <future>
+#include <thread>
+#include <vector>
+
+#include "app/evidence.h"
+#include "testing/fixtures.h"
+
+namespace consentd::storage {
+namespace {
+
+using testing::Backend;
+using testing::StoreFixture;
+
+core::Contact NewContact(core::TenantId tenant, const std::string& email) {
+  core::Contact c;
+  c.tenant_id = tenant;
+  c.data.email = email;
+  c.data.nachname = "Test";
+  return c;
+}
+
+core::Status InsertContact(core::WriteTx& tx, core::TenantId tenant, const std::string& email) {
+  auto id = tx.InsertContact(NewContact(tenant, email));
+  return id ? core::Status() : core::Status(id.error());
+}
+
+bool ContactExists(core::Store& store, core::TenantId tenant, const std::string& email) {
+  bool found = false;
+  EXPECT_TRUE(store.Read([&](core::ReadTx& tx) -> core::Status {
+    found = tx.FindContactByEmail(tenant, email).has_value();
+    return {};
+  }));
+  return found;
+}
+
+class StoreContractTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Backend::kPostgres) {
+      const std::string why = testing::PgTestDatabase::Unavailable();
+      if (!why.empty()) GTEST_SKIP() << why;
+    }
+    f_ = std::make_unique<StoreFixture>(GetParam());
+  }
+  StoreFixture& f() { return *f_; }
+
+ private:
+  std::unique_ptr<StoreFixture> f_;
+};
+
+TEST_P(StoreContractTest, MigrateIsIdempotent) { EXPECT_EQ(f().store->Migrate().value(), 0); }
+
+TEST_P(StoreContractTest, EveryLookupIsScopedToItsTenant) {
+  auto a = f().AddTenant("a"), b = f().AddTenant("b");
+  auto contact = f().AddContact(a, "erika@example.com");
+  ASSERT_TRUE(f().store->Read([&](core::ReadTx& tx) -> core::Status {
+    EXPECT_TRUE(tx.FindContact(a, contact));
+    auto other = tx.FindContact(b, contact);
+    EXPECT_EQ(other.error().code, core::ErrorCode::kNotFound);
+    EXPECT_FALSE(tx.FindContactByEmail(b, "erika@example.com"));
+    EXPECT_TRUE(tx.ListSearchProfiles(b, contact)->empty());
+    EXPECT_TRUE(tx.ListActivities(b, contact)->empty());
+    EXPECT_EQ(tx.ListContacts(b, 0, 100)->size(), 0u);
+    EXPECT_EQ(tx.ListContacts(a, 0, 100)->size(), 1u);
+    return {};
+  }));
+  core::Status wrong_tenant_update = f().store->Write([&](core::WriteTx& tx) -> core::Status {
+    auto c = NewContact(b, "x@example.com");
+    c.id = contact;
+    return tx.UpdateContact(c);
+  });
+  EXPECT_EQ(wrong_tenant_update.error().code, core::ErrorCode::kNotFound);
+  EXPECT_TRUE(ContactExists(*f().store, a, "erika@example.com"));
+}
+
+TEST_P(StoreContractTest, LookupsBeforeATenantIsKnownFindEveryTenant) {
+  auto a = f().AddTenant("a"), b = f().AddTenant("b");
+  f().AddContact(a, "same@example.com");
+  f().AddContact(b, "Same@Example.com");
+  const std::string token = f().Link(b, f().AddContact(b, "other@example.com"));
+  ASSERT_TRUE(f().store->Read([&](core::ReadTx& tx) -> core::Status {
+    EXPECT_EQ(tx.FindContactsByEmailAnyTenant("SAME@example.com")->size(), 2u);
+    EXPECT_EQ(tx.ListTenants()->size(), 2u);
+    EXPECT_EQ(tx.FindTenantBySlug("b")->id, b);
+    EXPECT_FALSE(tx.FindTenantBySlug("c"));
+    EXPECT_FALSE(tx.ServerSecret()->empty());
+    return {};
+  }));
+  EXPECT_FALSE(token.empty());
+}
+
+TEST_P(StoreContractTest, EmailIsUniquePerTenantOnly) {
+  auto a = f().AddTenant("a"), b = f().AddTenant("b");
+  f().AddContact(a, "same@example.com");
+  f().AddContact(b, "same@example.com");
+  auto dup =
+      f().store->Write([&](core::WriteTx& tx) { return InsertContact(tx, a, "SAME@example.com"); });
+  EXPECT_EQ(dup.error().code, core::ErrorCode::kConflict);
+}
+
+TEST_P(StoreContractTest, ActivitiesAreAppendOnly) {
+  auto a = f().AddTenant("a");
+  auto c = f().AddContact(a, "erika@example.com");
+  ASSERT_TRUE(f().store->Write([&](core::WriteTx& tx) -> core::Status {
+    return app::AppendActivity(tx, f().crypto, a, c, core::ActivityType::kEinwilligung, 1,
+                               f().clock.Now(), nlohmann::json{{"act", "test"}});
+  }));
+  EXPECT_FALSE(f().ExecRaw("UPDATE activities SET type = 'Widerruf'"));
+  EXPECT_FALSE(f().ExecRaw("DELETE FROM activities"));
+  auto chains = app::VerifyChains(*f().store, f().crypto).value();
+  ASSERT_EQ(chains.size(), 1u);
+  EXPECT_EQ(chains[0].checked, 1);
+}
+
+// Units queued by one thread run in order; one that fails (or throws) is rolled back alone.
+TEST_P(StoreContractTest, QueuedUnitsKeepTheirOrderAndFailOnTheirOwn) {
+  auto tenant = f().AddTenant("a");
+  std::vector<std::future<core::Status>> results;
+  for (int i = 0; i < 40; ++i) {
+    results.push_back(f().store->WriteAsync([tenant, i](core::WriteTx& tx) -> core::Status {
+      CONSENTD_RETURN_IF_ERROR(InsertContact(tx, tenant, "q" + std::to_string(i) + "@example.com"));
+      if (i % 3 == 1) return core::InvalidArgument("fails after writing");
+      if (i == 5) throw std::runtime_error("a bug in one unit");
+      return {};
+    }));
+  }
+  for (int i = 0; i < 40; ++i) {
+    const bool should_commit = i % 3 != 1 && i != 5;
+    EXPECT_EQ(results[i].get().has_value(), should_commit) << i;
+    EXPECT_EQ(ContactExists(*f().store, tenant, "q" + std::to_string(i) + "@example.com"),
+              should_commit)
+        << i;
+  }
+  std::vector<core::ContactId> ids;
+  ASSERT_TRUE(f().store->Read([&](core::ReadTx& tx) -> core::Status {
+    for (const auto& c : tx.ListContacts(tenant, 0, 100).value()) ids.push_back(c.id);
+    return {};
+  }));
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+}
+
+// A unit that swallows a failed statement and reports success must not commit a partial
+// unit, nor break the other units of its batch.
+TEST_P(StoreContractTest, AUnitThatIgnoresAFailedStatementStillLeavesOthersIntact) {
+  auto tenant = f().AddTenant("a");
+  f().AddContact(tenant, "taken@example.com");
+  auto sloppy = f().store->WriteAsync([tenant](core::WriteTx& tx) -> core::Status {
+    (void)InsertContact(tx, tenant, "taken@example.com");  // conflict, ignored
+    (void)InsertContact(tx, tenant, "after@example.com");
+    return {};
+  });
+  auto fine = f().store->WriteAsync(
+      [tenant](core::WriteTx& tx) { return InsertContact(tx, tenant, "fine@example.com"); });
+  (void)sloppy.get();
+  EXPECT_TRUE(fine.get());
+  EXPECT_TRUE(ContactExists(*f().store, tenant, "fine@example.com"));
+  EXPECT_TRUE(ContactExists(*f().store, tenant, "taken@example.com"));
+}
+
+// The child process writes contacts and reports each acknowledged one through a pipe; it is
+// killed with SIGKILL mid-stream. Every acknowledged write must be there afterwards.
+TEST_P(StoreContractTest, NoAcknowledgedWriteIsLostOnKill) {
+  auto tenant = f().AddTenant("crash");
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(fds[0]);
+    auto store = f().OpenAnother();
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0;; ++i) {
+          int n = t * 1000000 + i;
+          auto s = store->Write([&](core::WriteTx& tx) {
+            return InsertContact(tx, tenant, "k" + std::to_string(n) + "@example.com");
+          });
+          if (s && write(fds[1], &n, sizeof n) != sizeof n) _exit(1);
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    _exit(0);
+  }
+  close(fds[1]);
+  std::vector<int> acknowledged;
+  int n = 0;
+  while (acknowledged.size() < 300 && read(fds[0], &n, sizeof n) == sizeof n) {
+    acknowledged.push_back(n);
+  }
+  kill(child, SIGKILL);
+  while (read(fds[0], &n, sizeof n) == sizeof n) acknowledged.push_back(n);
+  waitpid(child, nullptr, 0);
+  close(fds[0]);
+
+  ASSERT_GE(acknowledged.size(), 300u);
+  auto store = f().OpenAnother();
+  for (int k : acknowledged) {
+    ASSERT_TRUE(ContactExists(*store, tenant, "k" + std::to_string(k) + "@example.com")) << k;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, StoreContractTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const auto& param_info) {
+                           return testing::BackendName(param_info.param);
+                         });
+
+}  // namespace
+}  // namespace consentd::storage
