@@ -14,7 +14,7 @@
 #include "app/admin.h"
 #include "core/time.h"
 #include "crypto/sodium_crypto.h"
-#include "storage/sqlite/sqlite_store.h"
+#include "testing/fixtures.h"
 #include "text/phone_number.h"
 
 namespace consentd::app {
@@ -221,27 +221,14 @@ core::Time Date(const char* iso_date) {
 class ContactsCsvStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = std::filesystem::temp_directory_path() /
-            ("consentd_csv_" + std::to_string(::getpid()) + "_" + info->name() + ".db");
-    RemoveDatabase();
-    auto store = storage::OpenSqliteStore(path_.string());
-    ASSERT_TRUE(store) << store.error().message;
-    store_ = std::move(*store);
-    auto migrated = store_->Migrate();
-    ASSERT_TRUE(migrated) << migrated.error().message;
+    fixture_ = std::make_unique<testing::StoreFixture>();
+    store_ = std::move(fixture_->store);
     tenant_ = AddTenant("makler-a");
   }
 
   void TearDown() override {
     store_.reset();
-    RemoveDatabase();
-  }
-
-  void RemoveDatabase() {
-    for (const char* suffix : {"", "-wal", "-shm"}) {
-      std::filesystem::remove(path_.string() + suffix);
-    }
+    fixture_.reset();
   }
 
   core::TenantId AddTenant(const std::string& slug) {
@@ -315,7 +302,7 @@ class ContactsCsvStoreTest : public ::testing::Test {
     return out;
   }
 
-  std::filesystem::path path_;
+  std::unique_ptr<testing::StoreFixture> fixture_;
   std::unique_ptr<core::Store> store_;
   FixedClock clock_;
   crypto::SodiumCrypto crypto_;

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include "app/evidence.h"
-#include "storage/sqlite/sqlite_db.h"
 #include "testing/fixtures.h"
 
 namespace consentd::app {
@@ -259,12 +258,9 @@ TEST_F(PortalTest, EnglishPageGetsTheEnglishConsentText) {
 TEST_F(PortalTest, TamperedChainIsDetected) {
   ASSERT_TRUE(portal_.GiveConsent(token_, ctx_));
   ASSERT_TRUE(portal_.Withdraw(token_, "", ctx_));
-  {
-    auto db = storage::SqliteDb::Open(f_.dir.File("test.db")).value();
-    ASSERT_TRUE(
-        db->Exec("UPDATE activity_payloads SET payload = '{\"act\":\"forged\"}' "
+  ASSERT_TRUE(
+      f_.ExecRaw("UPDATE activity_payloads SET payload = '{\"act\":\"forged\"}' "
                  "WHERE activity_id = (SELECT MIN(id) FROM activities)"));
-  }
   auto reports = VerifyChains(*f_.store, f_.crypto).value();
   auto it =
       std::find_if(reports.begin(), reports.end(), [&](auto& r) { return r.tenant == tenant_; });

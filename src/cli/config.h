@@ -16,7 +16,7 @@ struct Config {
   // [database] app_role / CONSENTD_DB_APP_ROLE: PostgreSQL role `migrate` grants access to.
   std::string db_app_role = "consentd_app";
   int db_pool = 16;  // [database] pool: most PostgreSQL connections for reads per process
-  std::string listen_address = "127.0.0.1";   // [http] listen = "127.0.0.1:8080"
+  std::string listen_address = "127.0.0.1";  // [http] listen = "127.0.0.1:8080"
   std::uint16_t listen_port = 8080;
   std::string base_url = "http://127.0.0.1:8080";  // [http] base_url / CONSENTD_BASE_URL
   unsigned http_threads = 16;                      // [http] threads

@@ -12,10 +12,20 @@ namespace {
 
 constexpr char kPgFileVariable[] = "CONSENTD_TEST_PG_FILE";
 
-// The cluster's owner URL for its maintenance database, from the file tests/pg/cluster wrote.
+// The file tests/pg/cluster wrote the cluster's URL to; empty if unknown.
+std::string ClusterUrlFile() {
+  if (const char* file = std::getenv(kPgFileVariable)) return file;
+#ifdef CONSENTD_DEFAULT_TEST_PG_FILE
+  return CONSENTD_DEFAULT_TEST_PG_FILE;
+#else
+  return "";
+#endif
+}
+
+// The cluster's owner URL for its maintenance database; empty while no cluster runs.
 std::string ClusterUrl() {
-  const char* file = std::getenv(kPgFileVariable);
-  if (!file) return "";
+  const std::string file = ClusterUrlFile();
+  if (file.empty()) return "";
   std::ifstream in(file);
   std::string url;
   std::getline(in, url);
@@ -39,11 +49,17 @@ std::string BackendName(Backend backend) {
   return backend == Backend::kSqlite ? "sqlite" : "postgres";
 }
 
+Backend DefaultBackend() {
+  const char* store = std::getenv("CONSENTD_TEST_STORE");
+  return store && std::string_view(store) == "postgres" ? Backend::kPostgres : Backend::kSqlite;
+}
+
 std::string PgTestDatabase::Unavailable() {
-  if (!std::getenv(kPgFileVariable)) {
-    return std::string(kPgFileVariable) + " is not set (ctest sets it; see tests/pg/cluster)";
+  if (ClusterUrl().empty()) {
+    return "no test PostgreSQL cluster: run the tests with ctest, or start one with "
+           "tests/pg/cluster start DIR and set " +
+           std::string(kPgFileVariable) + "=DIR/url";
   }
-  if (ClusterUrl().empty()) return "the test PostgreSQL cluster is not running";
   return "";
 }
 

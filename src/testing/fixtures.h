@@ -53,6 +53,8 @@ enum class Backend { kSqlite, kPostgres };
 
 // "sqlite" / "postgres", for parameterised test names.
 std::string BackendName(Backend backend);
+// kPostgres when CONSENTD_TEST_STORE=postgres, else kSqlite.
+Backend DefaultBackend();
 
 // A fresh database on the test PostgreSQL cluster, migrated by the owner role and granted
 // to the application role; dropped (with every connection to it) on destruction.
@@ -85,8 +87,10 @@ struct StoreFixture {
   std::unique_ptr<PgTestDatabase> pg;
   std::unique_ptr<core::Store> store;
 
-  explicit StoreFixture(storage::SqliteOptions options = {})
-      : StoreFixture(Backend::kSqlite, options) {}
+  // The store CONSENTD_TEST_STORE names ("postgres"; SQLite otherwise): the store-using
+  // tests run once per store.
+  StoreFixture() : StoreFixture(DefaultBackend()) {}
+  explicit StoreFixture(storage::SqliteOptions options) : StoreFixture(Backend::kSqlite, options) {}
   explicit StoreFixture(Backend b, storage::SqliteOptions options = {});
 
   // Another store on the same database, as a second process or node would open it.
