@@ -46,16 +46,21 @@ core::Status GrantApplicationRole(PgConn& db, const std::string& role) {
                                  "' does not exist; create it first: CREATE ROLE " + role +
                                  " LOGIN PASSWORD '…'");
   }
-  const std::string r = "\"" + role + "\"";
-  return db.Exec("DO $$ BEGIN EXECUTE format('GRANT USAGE ON SCHEMA %I TO " + r +
-                 "', current_schema()); END $$;"
-                 "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " +
-                 r + ";" +
-                 "REVOKE INSERT, UPDATE, DELETE ON schema_migrations, server_secrets FROM " + r +
-                 ";" + "REVOKE UPDATE, DELETE ON activities FROM " + r + ";" +
-                 "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO " + r + ";" +
-                 "REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC;" +
-                 "GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO " + r + ";");
+  // Run as one DO block so that the schema is whatever the migrations used.
+  return db.Exec(R"sql(DO $grant$
+DECLARE
+  s text := quote_ident(current_schema());
+  r text := quote_ident(')sql" +
+                 role + R"sql(');
+BEGIN
+  EXECUTE format('GRANT USAGE ON SCHEMA %s TO %s', s, r);
+  EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %s TO %s', s, r);
+  EXECUTE format('REVOKE INSERT, UPDATE, DELETE ON schema_migrations, server_secrets FROM %s', r);
+  EXECUTE format('REVOKE UPDATE, DELETE ON activities FROM %s', r);
+  EXECUTE format('GRANT USAGE ON ALL SEQUENCES IN SCHEMA %s TO %s', s, r);
+  EXECUTE format('REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA %s FROM PUBLIC', s);
+  EXECUTE format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %s TO %s', s, r);
+END $grant$)sql");
 }
 
 // Refuses a role the database's row-level security would not confine.
@@ -84,6 +89,8 @@ core::Status CheckConfinedRole(PgConn& db) {
   return {};
 }
 
+constexpr std::string_view kBeginRead = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+
 class PgStore final : public core::Store {
  public:
   PgStore(std::string url, PgOptions options, std::unique_ptr<PgConn> writer)
@@ -100,7 +107,14 @@ class PgStore final : public core::Store {
   core::Status Read(const core::ReadFn& fn) override {
     auto db = AcquireReader();
     if (!db) return db.error();
-    core::Status status = (*db)->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    core::Status status = (*db)->Exec(kBeginRead);
+    if (!status && !(*db)->ok()) {
+      // A pooled connection the server closed (restart, idle timeout): one fresh try.
+      ReleaseReader(std::move(*db));
+      db = AcquireReader();
+      if (!db) return db.error();
+      status = (*db)->Exec(kBeginRead);
+    }
     if (status) {
       PgTx tx(**db);
       status = fn(tx);
