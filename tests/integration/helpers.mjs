@@ -1,25 +1,150 @@
 // Shared helpers for the black-box integration tests: a throwaway consentd (its own temp
-// directory and SQLite database, a free loopback port) and small HTTP/HTML utilities.
+// directory and database, a free loopback port) and small HTTP/HTML utilities.
 // Node's built-in test runner and fetch only; no npm packages.
+//
+// The store: SQLite (a file in the server's temp directory) unless
+// CONSENTD_TEST_STORE=postgres, which gives every server a fresh database on the throwaway
+// PostgreSQL cluster of tests/pg/cluster, whose owner URL is in the file named by
+// CONSENTD_TEST_PG_FILE.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 export const BIN = process.env.CONSENTD_BIN || '/work/main/build/consentd';
 
+// 'sqlite' or 'postgres': the store every TestServer of this test process uses.
+export const STORE = process.env.CONSENTD_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+
 const TOKEN_RE = /\/c\/([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])/;
 
-// Environment for the binary: no CONSENTD_* settings leaking in from the caller.
-function cleanEnv() {
+// Environment for the binary and psql: no CONSENTD_* settings and no libpq PG* settings
+// (PGPORT, PGUSER, ...) leaking in from the caller.
+export function cleanEnv() {
   const env = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (!k.startsWith('CONSENTD_')) env[k] = v;
+    if (!k.startsWith('CONSENTD_') && !/^PG[A-Z]/.test(k)) env[k] = v;
   }
   return env;
 }
+
+export const TIMEOUT = Symbol('timeout');
+
+// `promise`'s value, or TIMEOUT after `ms`; the timer is cleared either way, so it does not
+// keep Node's event loop alive.
+export async function raceTimeout(promise, ms) {
+  let timer;
+  const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve(TIMEOUT), ms); });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// --- stores -------------------------------------------------------------------------------
+
+// SQLite: consentd.db in the server's temp directory, removed with it.
+class SqliteStore {
+  constructor(dir) {
+    this.file = join(dir, 'consentd.db');
+    this.url = `sqlite:${this.file}`;
+    this.ownerUrl = this.url;
+  }
+
+  migrateArgs() {
+    return ['migrate'];
+  }
+
+  // Runs SQL on the database file with the sqlite3 CLI; returns its output.
+  sql(statements) {
+    const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', this.file, statements], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`sqlite3 failed (status ${r.status}): ${r.stderr || r.error}`);
+    return r.stdout;
+  }
+
+  drop() {}
+}
+
+const PSQL = '/usr/bin/psql';
+const PG_OWNER = 'consentd_owner';
+const PG_APP = 'consentd_app';
+
+function pgUrl(user, database, socketDir) {
+  return `postgresql://${user}@/${database}?host=${socketDir}`;
+}
+
+// The cluster of tests/pg/cluster: { ownerUrl (of its maintenance database), superuser,
+// socketDir }, read from CONSENTD_TEST_PG_FILE and the superuser_url file beside it.
+function pgCluster() {
+  const file = process.env.CONSENTD_TEST_PG_FILE;
+  if (!file) throw new Error('CONSENTD_TEST_STORE=postgres needs CONSENTD_TEST_PG_FILE (written by tests/pg/cluster start)');
+  const read = (path) => {
+    if (!existsSync(path)) throw new Error(`${path} is missing: is the cluster running (tests/pg/cluster start)?`);
+    return readFileSync(path, 'utf8').trim();
+  };
+  const ownerUrl = read(file);
+  const owner = ownerUrl.match(/^postgresql:\/\/([^@/]+)@\/[^?]*\?host=([^&]+)$/);
+  if (!owner || owner[1] !== PG_OWNER) throw new Error(`${file}: not an owner URL of the test cluster: ${ownerUrl}`);
+  const superuserUrl = read(join(dirname(file), 'superuser_url'));
+  const superuser = superuserUrl.match(/^postgresql:\/\/([^@/]+)@/);
+  if (!superuser) throw new Error(`superuser_url beside ${file}: not a URL: ${superuserUrl}`);
+  return { ownerUrl, superuser: superuser[1], socketDir: owner[2] };
+}
+
+// Runs SQL through psql (stops at the first error); returns its output.
+function psql(url, statements, { quiet = true } = {}) {
+  try {
+    return execFileSync(PSQL, ['-X', ...(quiet ? ['-q'] : []), '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', statements], {
+      env: cleanEnv(), encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (e) {
+    throw new Error(`psql ${JSON.stringify(statements)} failed (status ${e.status}): ${e.stderr || e.message}`);
+  }
+}
+
+// PostgreSQL: a fresh database consentd_it_<random> owned by consentd_owner. `migrate` runs
+// as the owner and grants consentd_app its rights; every other command runs as consentd_app.
+class PostgresStore {
+  constructor() {
+    this.cluster = pgCluster();
+    this.name = `consentd_it_${randomBytes(6).toString('hex')}`;
+    psql(this.cluster.ownerUrl, `CREATE DATABASE ${this.name} OWNER ${PG_OWNER}`);
+    this.url = pgUrl(PG_APP, this.name, this.cluster.socketDir);
+    this.ownerUrl = pgUrl(PG_OWNER, this.name, this.cluster.socketDir);
+    this.dropped = false;
+  }
+
+  migrateArgs() {
+    return ['migrate', '--app-role', PG_APP];
+  }
+
+  // Runs SQL on this database as the superuser, which row-level security does not restrict
+  // (tests that tamper with stored data); returns psql's output, command tags included.
+  sql(statements) {
+    return psql(pgUrl(this.cluster.superuser, this.name, this.cluster.socketDir), statements, { quiet: false });
+  }
+
+  drop() {
+    if (this.dropped) return;
+    psql(this.cluster.ownerUrl, `DROP DATABASE IF EXISTS ${this.name} WITH (FORCE)`);
+    this.dropped = true;
+  }
+}
+
+function openStore(dir) {
+  return STORE === 'postgres' ? new PostgresStore() : new SqliteStore(dir);
+}
+
+// Why server.sql() cannot run here (a test's skip reason), or false.
+export function sqlShellMissing() {
+  if (STORE === 'sqlite' && spawnSync('sqlite3', ['-version']).status !== 0) return 'no sqlite3 CLI';
+  return false;
+}
+
+// --- output parsers -----------------------------------------------------------------------
 
 // Parses `consentd demo` output: one { name, token } per "  <Name>   <url>/c/<token>" line.
 export function parseDemoLinks(output) {
@@ -40,39 +165,101 @@ export function parseToken(output) {
   return m[1];
 }
 
-// A throwaway server. `options`:
-//   demo (default true)        run `consentd demo`
+// --- the server ---------------------------------------------------------------------------
+
+// A throwaway server: its own temp directory (the CLI's working directory) and database.
+// `setup` options:
+//   demo (default true)        run `consentd demo` (output in demoOutput, links in demoLinks)
 //   tenants: [{ slug, company, street, postalCode, city, email, privacyUrl, imprintUrl }]
 //   imports: [{ tenant, csv }] CSV text imported with `contacts import`
+// Subclasses adjust the command line through args() and the environment through env().
 export class TestServer {
-  constructor() {
+  constructor({ bin = BIN, cliTimeout = 30_000 } = {}) {
+    this.bin = bin;
+    this.cliTimeout = cliTimeout;
     this.dir = mkdtempSync(join(tmpdir(), 'consentd-it-'));
-    this.db = `sqlite:${join(this.dir, 'consentd.db')}`;
+    try {
+      this.store = openStore(this.dir);
+    } catch (e) {
+      rmSync(this.dir, { recursive: true, force: true });
+      throw e;
+    }
+    this.db = this.store.url;  // what every command but `migrate` runs with
     this.proc = null;
     this.port = null;
     this.baseUrl = null;
+    this.demoOutput = '';
     this.demoLinks = [];
     this.log = '';
   }
 
-  // Runs the CLI and returns stdout; throws (with stderr) on a non-zero exit.
-  cli(...args) {
+  // The binary's arguments for `args` on database `db`.
+  args(args, db = this.db) {
+    return ['--db', db, ...args];
+  }
+
+  // The binary's environment.
+  env() {
+    return cleanEnv();
+  }
+
+  // Runs the CLI on `db` and returns stdout; throws (with stderr) on a non-zero exit.
+  cliOn(db, args) {
     try {
-      return execFileSync(BIN, ['--db', this.db, ...args], {
-        cwd: this.dir, env: cleanEnv(), encoding: 'utf8', timeout: 30_000,
-        stdio: ['ignore', 'pipe', 'pipe'],
+      return execFileSync(this.bin, this.args(args, db), {
+        cwd: this.dir, env: this.env(), encoding: 'utf8', timeout: this.cliTimeout,
+        stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024,
       });
     } catch (e) {
       throw new Error(`consentd ${args.join(' ')} failed (status ${e.status}): ${e.stderr || e.message}`);
     }
   }
 
+  // Runs the CLI and returns stdout; throws (with stderr) on a non-zero exit.
+  cli(...args) {
+    return this.cliOn(this.db, args);
+  }
+
   // Runs the CLI and returns { status, stdout, stderr } without throwing.
   cliResult(...args) {
-    const r = spawnSync(BIN, ['--db', this.db, ...args], {
-      cwd: this.dir, env: cleanEnv(), encoding: 'utf8', timeout: 30_000,
+    const r = spawnSync(this.bin, this.args(args), {
+      cwd: this.dir, env: this.env(), encoding: 'utf8', timeout: this.cliTimeout, maxBuffer: 64 * 1024 * 1024,
     });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  // Runs the CLI without throwing: { status, signal, stdout, stderr }. Asynchronous, so the
+  // test's own event loop (e.g. an SMTP sink's output) keeps running meanwhile.
+  cliAsync(...args) {
+    return new Promise((resolve) => {
+      const proc = spawn(this.bin, this.args(args), { cwd: this.dir, env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '', stderr = '';
+      proc.stdout.on('data', (d) => { stdout += d; });
+      proc.stderr.on('data', (d) => { stderr += d; });
+      const timer = setTimeout(() => proc.kill('SIGKILL'), this.cliTimeout);
+      proc.on('close', (status, signal) => {
+        clearTimeout(timer);
+        resolve({ status, signal, stdout, stderr });
+      });
+    });
+  }
+
+  // cliAsync that returns stdout and throws on a non-zero exit.
+  async cliOk(...args) {
+    const r = await this.cliAsync(...args);
+    if (r.status !== 0) throw new Error(`consentd ${args.join(' ')} failed (status ${r.status}): ${r.stderr}`);
+    return r.stdout;
+  }
+
+  // Applies the migrations; on PostgreSQL as the database owner, for the app role.
+  migrate() {
+    return this.cliOn(this.store.ownerUrl, this.store.migrateArgs());
+  }
+
+  // Runs SQL on the server's database, past the application (SQLite: sqlite3 on the file;
+  // PostgreSQL: psql as superuser). See sqlShellMissing().
+  sql(statements) {
+    return this.store.sql(statements);
   }
 
   addTenant(t) {
@@ -96,40 +283,34 @@ export class TestServer {
   }
 
   async setup({ demo = true, tenants = [], imports = [] } = {}) {
-    this.cli('migrate');
-    if (demo) this.demoLinks = parseDemoLinks(this.cli('demo'));
+    this.migrate();
+    if (demo) {
+      this.demoOutput = this.cli('demo');
+      this.demoLinks = parseDemoLinks(this.demoOutput);
+    }
     for (const t of tenants) this.addTenant(t);
     this.importReports = imports.map(({ tenant, csv }) => this.importCsv(tenant, csv));
     await this.start();
     return this;
   }
 
+  // Starts `consentd serve` (again, after kill9) on this database; waits for /healthz.
   async start() {
     const portFile = join(this.dir, 'port');
-    this.proc = spawn(BIN, ['--db', this.db, 'serve', '--listen', '127.0.0.1:0', '--port-file', portFile],
-                      { cwd: this.dir, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    this.proc.stdout.on('data', (d) => { this.log += d; });
-    this.proc.stderr.on('data', (d) => { this.log += d; });
+    rmSync(portFile, { force: true });
+    this.port = null;
+    const env = this.env();
+    delete env.CONSENTD_BASE_URL;  // serve's own base URL is irrelevant; links come from the CLI
+    const proc = spawn(this.bin, this.args(['serve', '--listen', '127.0.0.1:0', '--port-file', portFile]),
+                       { cwd: this.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = proc;
+    proc.stdout.on('data', (d) => { this.log += d; });
+    proc.stderr.on('data', (d) => { this.log += d; });
     let exited = null;
     this.exitPromise = new Promise((resolve) => {
-      this.proc.on('exit', (code, signal) => { exited = { code, signal }; resolve(exited); });
+      proc.on('exit', (code, signal) => { exited = { code, signal }; resolve(exited); });
     });
-    const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline) {
-      if (exited) throw new Error(`consentd serve exited early (${JSON.stringify(exited)}): ${this.log}`);
-      if (existsSync(portFile)) {
-        const text = readFileSync(portFile, 'utf8');
-        if (/^\d+\n$/.test(text)) {
-          this.port = Number(text.trim());
-          break;
-        }
-      }
-      await delay(20);
-    }
-    if (!this.port) {
-      await this.stop();
-      throw new Error(`consentd serve wrote no port file within 15 s: ${this.log}`);
-    }
+    this.port = await this.waitForPort(portFile, () => exited);
     this.baseUrl = `http://127.0.0.1:${this.port}`;
     const health = await fetch(`${this.baseUrl}/healthz`);
     const body = await health.text();
@@ -138,20 +319,43 @@ export class TestServer {
     }
   }
 
+  // The port serve writes into `portFile`, within 15 s; throws if `exited()` says it died.
+  async waitForPort(portFile, exited) {
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      if (exited()) throw new Error(`consentd serve exited early (${JSON.stringify(exited())}): ${this.log}`);
+      if (existsSync(portFile)) {
+        const text = readFileSync(portFile, 'utf8');
+        if (/^\d+\n$/.test(text)) return Number(text.trim());
+      }
+      await delay(20);
+    }
+    throw new Error(`consentd serve wrote no port file within 15 s: ${this.log}`);
+  }
+
+  // SIGTERM to serve (SIGKILL after 10 s), then drops the database and removes the temp dir.
   async stop() {
     if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) {
       this.proc.kill('SIGTERM');
-      const abort = new AbortController();
-      const timer = delay(10_000, 'timeout', { signal: abort.signal }).catch(() => 'stopped');
-      const outcome = await Promise.race([this.exitPromise, timer]);
-      abort.abort();
-      if (outcome === 'timeout') {
+      if ((await raceTimeout(this.exitPromise, 10_000)) === TIMEOUT) {
         this.proc.kill('SIGKILL');
         await this.exitPromise;
       }
     }
     this.proc = null;
-    rmSync(this.dir, { recursive: true, force: true });
+    try {
+      this.store.drop();
+    } finally {
+      rmSync(this.dir, { recursive: true, force: true });
+    }
+  }
+
+  // kill -9 of the serve process; the temp dir and database stay.
+  async kill9() {
+    if (!this.proc) return;
+    this.proc.kill('SIGKILL');
+    await this.exitPromise;
+    this.proc = null;
   }
 
   url(path) {
@@ -218,14 +422,18 @@ export class TestServer {
   }
 }
 
-export async function startServer(options) {
-  const server = new TestServer();
+// `server` once setup(`options`) is done; stopped again (database dropped) if it fails.
+export async function setUpServer(server, options) {
   try {
     return await server.setup(options);
   } catch (e) {
-    await server.stop();
+    await server.stop().catch(() => {});
     throw e;
   }
+}
+
+export async function startServer(options) {
+  return setUpServer(new TestServer(), options);
 }
 
 export function decodeEntities(s) {

@@ -139,6 +139,44 @@ describe('tenants are strictly apart', () => {
   });
 });
 
+// Every route of the consent page that takes an id, walked with tenant A's link against
+// tenant B's ids (and another contact's ids in A): the answer is the one for an id that does
+// not exist — same status, same type, same bytes — and nothing changes. The admin UI and
+// the API add their routes to this matrix.
+describe('route matrix: a foreign id answers exactly like a missing one', () => {
+  const ROUTES = [
+    ['GET', (tok, id) => `/c/${tok}/search-profiles/${id}`],
+    ['POST', (tok, id) => `/c/${tok}/search-profiles/${id}`],
+    ['GET', (tok, id) => `/c/${tok}/search-profiles/${id}/delete`],
+    ['POST', (tok, id) => `/c/${tok}/search-profiles/${id}/delete`],
+  ];
+
+  async function call(method, path, tok) {
+    if (method === 'GET') return server.get(path);
+    const csrf = (await server.page(tok)).csrf;
+    return server.post(path, { csrf, lang: 'de', ...profileFields({ bemerkung: 'fremd' }) });
+  }
+
+  test('tenant A\'s link with tenant B\'s ids, and contact X\'s link with contact Y\'s ids', async () => {
+    const before = await snapshotAll();
+    const cases = [[who.erika.token, profile.otto, 'other tenant'], [who.erika.token, profile.otherErika, 'other tenant, same address'],
+                   [who.otto.token, profile.erika, 'other tenant'], [who.juergen.token, profile.erika, 'other contact']];
+    for (const [tok, foreignId, what] of cases) {
+      for (const [method, route] of ROUTES) {
+        const missing = await call(method, route(tok, 987654321), tok);
+        const foreign = await call(method, route(tok, foreignId), tok);
+        const label = `${method} ${route('TOKEN', foreignId)} (${what})`;
+        assert.equal(foreign.status, missing.status, label);
+        assert.ok(foreign.status === 404 || foreign.status === 405, `${label}: ${foreign.status}`);
+        assert.equal(foreign.headers.get('content-type'), missing.headers.get('content-type'), label);
+        assert.equal(foreign.body, missing.body, `${label}: body differs from a missing id's`);
+        assert.ok(!foreign.body.includes('fremd') && !foreign.body.includes('Profil von'), `${label}: leaks data`);
+      }
+    }
+    assert.deepEqual(await snapshotAll(), before, 'nothing changed, no activity written');
+  });
+});
+
 describe('within one tenant a link reaches one contact only', () => {
   test('contact X cannot update or delete contact Y\'s search profile (404), Y\'s profile unchanged', async () => {
     const before = await snapshotAll();

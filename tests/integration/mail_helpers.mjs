@@ -2,8 +2,8 @@
 // SMTP server started by the test (tools/smtp_sink.py on Debian's python3-aiosmtpd), and a
 // strict parse of what arrived (tools/check_mail.py, Python's email package).
 // Node's built-in modules only.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync,
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync,
          writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 
-import { BIN as BUILT_BIN, TestServer } from './helpers.mjs';
+import { BIN as BUILT_BIN, cleanEnv, raceTimeout, setUpServer, TestServer, TIMEOUT } from './helpers.mjs';
 
 const TOOLS = join(dirname(fileURLToPath(import.meta.url)), 'tools');
 // Debian's python has python3-aiosmtpd; a pyenv python on PATH would not.
@@ -40,19 +40,6 @@ export async function waitFor(probe, { timeout = 20_000, interval = 50, what = '
   }
 }
 
-const TIMEOUT = Symbol('timeout');
-
-// `promise`'s value, or TIMEOUT after `ms`; the timer is cleared either way.
-async function raceTimeout(promise, ms) {
-  let timer;
-  const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve(TIMEOUT), ms); });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 // A loopback port nobody listens on right now.
 export async function freePort() {
   const server = createServer();
@@ -68,14 +55,6 @@ export async function freePort() {
 // A TOML file with a [mail] table.
 export function mailConfigToml(mail) {
   return `[mail]\n${Object.entries(mail).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join('\n')}\n`;
-}
-
-function cleanEnv() {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!k.startsWith('CONSENTD_')) env[k] = v;
-  }
-  return env;
 }
 
 // `mailing send` / `mailing status` output, parsed:
@@ -97,12 +76,13 @@ export function parseMailingSummary(output) {
   };
 }
 
-// A consentd (TestServer: temp dir, SQLite db, HTTP helpers) configured for mail: `smtpUrl`
-// goes into CONSENTD_SMTP_URL, `mail` into a TOML --config file, and once serve runs,
+// A consentd (TestServer: temp dir, database of the selected store, CLI and HTTP helpers)
+// running this process's private copy of the binary, configured for mail: `smtpUrl` goes
+// into CONSENTD_SMTP_URL, `mail` into a TOML --config file, and once serve runs,
 // CONSENTD_BASE_URL points at it so the links in mails open this very server.
 export class MailServer extends TestServer {
   constructor({ smtpUrl = null, mail = {} } = {}) {
-    super();
+    super({ bin: BIN, cliTimeout: 60_000 });
     this.smtpUrl = smtpUrl;
     this.configFile = join(this.dir, 'consentd.toml');
     writeFileSync(this.configFile, mailConfigToml(mail));
@@ -117,111 +97,8 @@ export class MailServer extends TestServer {
     return env;
   }
 
-  args(args) {
-    return ['--config', this.configFile, '--db', this.db, ...args];
-  }
-
-  cli(...args) {
-    try {
-      return execFileSync(BIN, this.args(args), {
-        cwd: this.dir, env: this.env(), encoding: 'utf8', timeout: 60_000,
-        stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024,
-      });
-    } catch (e) {
-      throw new Error(`consentd ${args.join(' ')} failed (status ${e.status}): ${e.stderr || e.message}`);
-    }
-  }
-
-  // Runs the CLI without throwing: { status, stdout, stderr }. Asynchronous, so the test's
-  // own event loop (sink output) keeps running meanwhile.
-  cliAsync(...args) {
-    return new Promise((resolve) => {
-      const proc = spawn(BIN, this.args(args), { cwd: this.dir, env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '', stderr = '';
-      proc.stdout.on('data', (d) => { stdout += d; });
-      proc.stderr.on('data', (d) => { stderr += d; });
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 60_000);
-      proc.on('close', (status, signal) => {
-        clearTimeout(timer);
-        resolve({ status, signal, stdout, stderr });
-      });
-    });
-  }
-
-  async cliOk(...args) {
-    const r = await this.cliAsync(...args);
-    if (r.status !== 0) throw new Error(`consentd ${args.join(' ')} failed (status ${r.status}): ${r.stderr}`);
-    return r.stdout;
-  }
-
-  cliResult(...args) {
-    const r = spawnSync(BIN, this.args(args), { cwd: this.dir, env: this.env(), encoding: 'utf8', timeout: 60_000 });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-  }
-
-  async setup({ demo = true, tenants = [], imports = [] } = {}) {
-    this.cli('migrate');
-    if (demo) this.demoOutput = this.cli('demo');
-    for (const t of tenants) this.addTenant(t);
-    this.importReports = imports.map(({ tenant, csv }) => this.importCsv(tenant, csv));
-    await this.start();
-    return this;
-  }
-
-  // Starts `consentd serve` (again, after kill9) on this database; waits for /healthz.
-  async start() {
-    const portFile = join(this.dir, 'port');
-    rmSync(portFile, { force: true });
-    this.port = null;
-    const env = this.env();
-    delete env.CONSENTD_BASE_URL;  // serve's own base URL is irrelevant; links come from `mailing send`
-    const proc = spawn(BIN, this.args(['serve', '--listen', '127.0.0.1:0', '--port-file', portFile]),
-                       { cwd: this.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.proc = proc;
-    proc.stdout.on('data', (d) => { this.log += d; });
-    proc.stderr.on('data', (d) => { this.log += d; });
-    let exited = null;
-    this.exitPromise = new Promise((resolve) => {
-      proc.on('exit', (code, signal) => { exited = { code, signal }; resolve(exited); });
-    });
-    const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline) {
-      if (exited) throw new Error(`consentd serve exited early (${JSON.stringify(exited)}): ${this.log}`);
-      if (existsSync(portFile)) {
-        const text = readFileSync(portFile, 'utf8');
-        if (/^\d+\n$/.test(text)) {
-          this.port = Number(text.trim());
-          break;
-        }
-      }
-      await delay(20);
-    }
-    if (!this.port) throw new Error(`consentd serve wrote no port file within 15 s: ${this.log}`);
-    this.baseUrl = `http://127.0.0.1:${this.port}`;
-    const health = await fetch(`${this.baseUrl}/healthz`);
-    if (health.status !== 200) throw new Error(`/healthz answered ${health.status}`);
-  }
-
-  // SIGTERM (SIGKILL after 10 s), then removes the temp dir. Unlike TestServer.stop, the
-  // grace timer does not keep Node's event loop alive for 10 s after a clean exit.
-  async stop() {
-    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) {
-      this.proc.kill('SIGTERM');
-      if ((await raceTimeout(this.exitPromise, 10_000)) === TIMEOUT) {
-        this.proc.kill('SIGKILL');
-        await this.exitPromise;
-      }
-    }
-    this.proc = null;
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  // kill -9 of the serve process; the temp dir and database stay.
-  async kill9() {
-    if (!this.proc) return;
-    this.proc.kill('SIGKILL');
-    await this.exitPromise;
-    this.proc = null;
+  args(args, db = this.db) {
+    return ['--config', this.configFile, ...super.args(args, db)];
   }
 
   // `mailing send` for `tenant` with extra args; returns the parsed summary.
@@ -249,13 +126,7 @@ export class MailServer extends TestServer {
 }
 
 export async function startMailServer(options = {}, setup = {}) {
-  const server = new MailServer(options);
-  try {
-    return await server.setup(setup);
-  } catch (e) {
-    await server.stop();
-    throw e;
-  }
+  return setUpServer(new MailServer(options), setup);
 }
 
 // tools/smtp_sink.py as a child process: { port, dir, events } and helpers.
