@@ -62,6 +62,7 @@ struct Runtime {
   crypto::SodiumCrypto crypto;
   text::LibPhoneNumberNormalizer phones;
   std::unique_ptr<core::Store> store;
+  int migrations_applied = 0;  // by this start
 };
 
 // The configured store. On PostgreSQL only `migrate` (as the owner role) changes the
@@ -90,7 +91,7 @@ std::unique_ptr<Runtime> OpenRuntime(const Config& config, bool migrating = fals
   auto rt = std::make_unique<Runtime>();
   rt->config = config;
   rt->store = OpenStore(config, migrating);
-  OrFail(rt->store->Migrate());
+  rt->migrations_applied = OrFail(rt->store->Migrate());
   OrFail(app::EnsureDefaultTemplates(*rt->store, rt->clock.Now()));
   return rt;
 }
@@ -469,7 +470,8 @@ int Main(int argc, char** argv) {
   }
   auto rt = OpenRuntime(config, migrate->parsed());
   if (migrate->parsed()) {
-    std::printf("database is up to date\n");
+    std::printf("database is up to date (%d migration%s applied now)\n", rt->migrations_applied,
+                rt->migrations_applied == 1 ? "" : "s");
   } else if (cli.got_subcommand("demo")) {
     PrintDemo(*rt);
   } else if (tenant_add->parsed()) {
