@@ -15,28 +15,13 @@ namespace consentd::storage {
 namespace {
 
 using testing::Backend;
+using testing::ContactExists;
+using testing::NewContact;
 using testing::StoreFixture;
-
-core::Contact NewContact(core::TenantId tenant, const std::string& email) {
-  core::Contact c;
-  c.tenant_id = tenant;
-  c.data.email = email;
-  c.data.nachname = "Test";
-  return c;
-}
 
 core::Status InsertContact(core::WriteTx& tx, core::TenantId tenant, const std::string& email) {
   auto id = tx.InsertContact(NewContact(tenant, email));
   return id ? core::Status() : core::Status(id.error());
-}
-
-bool ContactExists(core::Store& store, core::TenantId tenant, const std::string& email) {
-  bool found = false;
-  EXPECT_TRUE(store.Read([&](core::ReadTx& tx) -> core::Status {
-    found = tx.FindContactByEmail(tenant, email).has_value();
-    return {};
-  }));
-  return found;
 }
 
 class StoreContractTest : public ::testing::TestWithParam<Backend> {

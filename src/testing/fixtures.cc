@@ -45,6 +45,23 @@ void OrThrow(const core::Status& s, const std::string& what) {
 
 }  // namespace
 
+core::Contact NewContact(core::TenantId tenant, const std::string& email) {
+  core::Contact c;
+  c.tenant_id = tenant;
+  c.data.email = email;
+  c.data.nachname = "Test";
+  return c;
+}
+
+bool ContactExists(core::Store& store, core::TenantId tenant, const std::string& email) {
+  bool found = false;
+  auto read = store.Read([&](core::ReadTx& tx) -> core::Status {
+    found = tx.FindContactByEmail(tenant, email).has_value();
+    return {};
+  });
+  return read && found;
+}
+
 std::string BackendName(Backend backend) {
   return backend == Backend::kSqlite ? "sqlite" : "postgres";
 }

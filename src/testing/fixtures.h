@@ -49,6 +49,11 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// A contact of `tenant` with just an address and a surname, not yet stored.
+core::Contact NewContact(core::TenantId tenant, const std::string& email);
+// Whether `tenant` has a (not erased) contact with this address; false if the read fails.
+bool ContactExists(core::Store& store, core::TenantId tenant, const std::string& email);
+
 enum class Backend { kSqlite, kPostgres };
 
 // "sqlite" / "postgres", for parameterised test names.

@@ -14,25 +14,10 @@
 namespace consentd::storage {
 namespace {
 
+using testing::ContactExists;
+using testing::NewContact;
 using testing::StoreFixture;
 using testing::TempDir;
-
-core::Contact NewContact(core::TenantId tenant, const std::string& email) {
-  core::Contact c;
-  c.tenant_id = tenant;
-  c.data.email = email;
-  c.data.nachname = "Test";
-  return c;
-}
-
-bool ContactExists(core::Store& store, core::TenantId tenant, const std::string& email) {
-  bool found = false;
-  EXPECT_TRUE(store.Read([&](core::ReadTx& tx) -> core::Status {
-    found = tx.FindContactByEmail(tenant, email).has_value();
-    return {};
-  }));
-  return found;
-}
 
 TEST(SqliteStoreTest, RefusesADatabaseFromANewerConsentd) {
   TempDir dir;
