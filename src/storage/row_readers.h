@@ -170,7 +170,8 @@ core::SearchProfile ReadProfile(const Row& s) {
 inline constexpr std::string_view kActivitySelect =
     "SELECT a.id, a.tenant_id, a.seq, a.contact_id, a.type, a.author_user_id, a.created_at, "
     "COALESCE(p.payload, ''), a.payload_sha256, a.prev_hash, a.hash "
-    "FROM activities a LEFT JOIN activity_payloads p ON p.activity_id = a.id ";
+    "FROM activities a LEFT JOIN activity_payloads p "
+    "ON p.tenant_id = a.tenant_id AND p.activity_id = a.id ";
 
 template <typename Row>
 core::Activity ReadActivity(const Row& s) {
