@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CONSENTD = $(BUILD)/consentd
 
-.PHONY: all deps build run test test-asan bench format clean
+.PHONY: all deps build run test test-asan bench bench-pg format clean
 
 all: build
 
@@ -37,6 +37,11 @@ test-asan: deps
 bench: build
 	@scripts/install-deps --bench
 	bench/run
+
+# PostgreSQL (one and two nodes) beside SQLite, and pgbench's single-row insert rate.
+bench-pg: build
+	@scripts/install-deps --bench
+	bench/pg
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h')
