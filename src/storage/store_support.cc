@@ -8,7 +8,7 @@ namespace consentd::storage {
 extern const std::map<std::string_view, std::string_view> kMigrations;
 
 std::future<core::Status> UnitQueue::Push(core::WriteFn fn) {
-  auto unit = std::make_unique<Unit>(Unit{std::move(fn), {}});
+  auto unit = std::make_unique<Unit>(Unit{std::move(fn), {}, 0});
   auto done = unit->done.get_future();
   {
     std::lock_guard lock(mutex_);
@@ -27,6 +27,14 @@ std::vector<std::unique_ptr<Unit>> UnitQueue::NextBatch(int max) {
     units_.pop_front();
   }
   return batch;
+}
+
+void UnitQueue::PushFront(std::vector<std::unique_ptr<Unit>> units) {
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = units.rbegin(); it != units.rend(); ++it) units_.push_front(std::move(*it));
+  }
+  cv_.notify_one();
 }
 
 void UnitQueue::Stop() {

@@ -18,6 +18,7 @@ namespace consentd::storage {
 struct Unit {
   core::WriteFn fn;
   std::promise<core::Status> done;
+  int deferrals = 0;  // times the unit was put back for a later batch
 };
 
 // Units waiting for a writer thread, in the order queued. Thread-safe.
@@ -27,6 +28,8 @@ class UnitQueue {
   // Blocks until units are queued or Stop() was called; returns up to `max` of them in
   // order. Empty only once stopped and drained.
   std::vector<std::unique_ptr<Unit>> NextBatch(int max);
+  // Puts units back in front of all others, in the given order (they run next).
+  void PushFront(std::vector<std::unique_ptr<Unit>> units);
   void Stop();
 
  private:

@@ -116,7 +116,7 @@ class PgStore final : public core::Store {
       status = (*db)->Exec(kBeginRead);
     }
     if (status) {
-      PgTx tx(**db);
+      PgTx tx(**db, PgTx::Mode::kRead);
       status = fn(tx);
       core::Status end = (*db)->Exec("COMMIT");
       if (status && !end) status = end;
@@ -177,7 +177,7 @@ class PgStore final : public core::Store {
     for (;;) {
       std::vector<std::unique_ptr<Unit>> batch = queue_.NextBatch(options_.max_batch);
       if (batch.empty()) return;  // stopping and drained
-      CommitBatch(batch);
+      CommitBatch(std::move(batch));
     }
   }
 
@@ -191,8 +191,10 @@ class PgStore final : public core::Store {
   }
 
   // One transaction for the whole batch; each unit inside its own savepoint. Units are
-  // acknowledged only after COMMIT returned.
-  void CommitBatch(const std::vector<std::unique_ptr<Unit>>& batch) {
+  // acknowledged only after COMMIT returned. A unit deferred because another node holds a
+  // chain head it needs ends the batch early; it and the units after it run next, in order,
+  // the deferred one first — holding no other lock there, it may wait for its heads.
+  void CommitBatch(std::vector<std::unique_ptr<Unit>> batch) {
     core::Status begin = EnsureWriter();
     if (begin) begin = writer_db_->Exec("BEGIN");
     if (!begin) {
@@ -202,27 +204,37 @@ class PgStore final : public core::Store {
     PgConn& db = *writer_db_;
     std::vector<core::Status> results;
     results.reserve(batch.size());
-    PgTx tx(db);
-    for (const auto& u : batch) results.push_back(RunUnit(db, tx, *u));
+    PgTx tx(db, PgTx::Mode::kWrite);
+    std::size_t ran = 0;
+    for (; ran < batch.size(); ++ran) {
+      Unit& unit = *batch[ran];
+      core::Status status = RunUnit(db, tx, unit);
+      if (tx.deferred()) break;
+      results.push_back(std::move(status));
+    }
     core::Status commit = db.Exec("COMMIT");
     if (!commit) (void)db.Exec("ROLLBACK");
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      batch[i]->done.set_value(commit ? results[i] : commit);
+    for (std::size_t i = 0; i < ran; ++i) batch[i]->done.set_value(commit ? results[i] : commit);
+    if (ran < batch.size()) {
+      ++batch[ran]->deferrals;
+      queue_.PushFront({std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(ran)),
+                        std::make_move_iterator(batch.end())});
     }
   }
 
   static core::Status RunUnit(PgConn& db, PgTx& tx, Unit& unit) {
     CONSENTD_RETURN_IF_ERROR(db.Exec("SAVEPOINT unit"));
-    tx.ForgetTenant();
+    // A unit put back before waits for its chain heads like the first unit of a batch.
+    tx.BeginUnit(/*wait=*/unit.deferrals > 0);
     core::Status status = RunGuarded(unit.fn, tx);
     // A unit that went on after a failed statement cannot commit its work: PostgreSQL has
     // discarded the rest of it.
     if (status && db.in_failed_transaction()) {
       status = core::Internal("a statement of the unit failed but the unit did not report it");
     }
-    if (!status) {
+    if (!status || tx.deferred()) {
       CONSENTD_RETURN_IF_ERROR(db.Exec("ROLLBACK TO SAVEPOINT unit"));
-      tx.ForgetTenant();
+      tx.RollBackUnit();
     }
     (void)db.Exec("RELEASE SAVEPOINT unit");
     return status;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <mutex>
 #include <set>
 #include <thread>
 #include <vector>
@@ -127,6 +128,52 @@ TEST_F(PgStoreTest, NodesAppendingAtOnceNeverForkTheChain) {
   ASSERT_EQ(chains.size(), 1u);
   EXPECT_FALSE(chains[0].broken_at_seq) << chains[0].problem;
   EXPECT_EQ(chains[0].checked, before + 4 * kPerThread);
+}
+
+// Acts as the consent page writes them — the contact row, then the evidence — from two
+// nodes on the same few contacts of two tenants at once. Each unit takes its tenant's chain
+// head before any other row, so no two transactions wait for each other: every act commits.
+TEST_F(PgStoreTest, NodesWritingTheSameContactsNeverDeadlock) {
+  const core::TenantId tenants[] = {f().AddTenant("a"), f().AddTenant("b")};
+  std::vector<std::pair<core::TenantId, core::ContactId>> contacts;
+  for (auto t : tenants) {
+    for (int i = 0; i < 3; ++i) {
+      contacts.emplace_back(t, f().AddContact(t, "c" + std::to_string(i) + "@example.com"));
+    }
+  }
+  std::vector<std::unique_ptr<core::Store>> nodes;
+  nodes.push_back(f().OpenAnother());
+  nodes.push_back(f().OpenAnother());
+  std::atomic<int> failures = 0;
+  std::string first_failure;
+  std::mutex failure_mu;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      core::Store& node = *nodes[t % 2];
+      for (int i = 0; i < 30; ++i) {
+        const auto [tenant, id] = contacts[(t * 7 + i) % contacts.size()];
+        auto s = node.Write([&, tenant = tenant, id = id](core::WriteTx& tx) -> core::Status {
+          auto c = tx.FindContact(tenant, id);
+          if (!c) return c.error();
+          c->data.ort = "Ort " + std::to_string(i);
+          CONSENTD_RETURN_IF_ERROR(tx.UpdateContact(*c));
+          return app::AppendActivity(tx, f().crypto, tenant, id,
+                                     core::ActivityType::kDatenaenderung, 1, f().clock.Now(),
+                                     nlohmann::json{{"thread", t}, {"i", i}});
+        });
+        if (!s) {
+          std::lock_guard lock(failure_mu);
+          if (failures++ == 0) first_failure = s.error().message;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures, 0) << first_failure;
+  for (const auto& report : app::VerifyChains(*f().store, f().crypto).value()) {
+    EXPECT_FALSE(report.broken_at_seq) << report.problem;
+  }
 }
 
 // Two nodes claim due messages concurrently: every message is leased by exactly one.

@@ -8,11 +8,38 @@ using core::Result;
 using core::Status;
 using namespace rows;  // NOLINT(google-build-using-namespace): this file's own helpers
 
-Status PgTx::Scope(core::TenantId tenant) {
+void PgTx::BeginUnit(bool wait) {
+  tenant_ = 0;
+  heads_before_unit_ = locked_heads_;
+  wait_always_ = wait;
+  deferred_ = false;
+}
+
+void PgTx::RollBackUnit() {
+  tenant_ = 0;
+  locked_heads_ = heads_before_unit_;
+}
+
+Status PgTx::Scope(core::TenantId tenant, bool lock_head) {
   if (tenant == tenant_ && tenant != 0) return {};
-  auto r = db_.Query("SELECT set_config('consentd.tenant_id', $1, true)",
-                     PgParams().Add(std::to_string(tenant)));
+  const bool lock = mode_ == Mode::kWrite && lock_head && !locked_heads_.contains(tenant);
+  if (!lock) {
+    auto r = db_.Query("SELECT set_config('consentd.tenant_id', $1, true)",
+                       PgParams().Add(std::to_string(tenant)));
+    if (!r) return r.error();
+    tenant_ = tenant;
+    return {};
+  }
+  const bool wait = wait_always_ || locked_heads_.empty() || tenant > *locked_heads_.rbegin();
+  auto r = db_.Query("SELECT consentd_enter_tenant($1, $2)",
+                     PgParams().Add(tenant).Add(wait ? "true" : "false"));
   if (!r) return r.error();
+  if (r->row(0).ColumnInt(0) == 0) {
+    deferred_ = true;
+    return core::Error{core::ErrorCode::kUnavailable,
+                       "tenant " + std::to_string(tenant) + " is busy on another node"};
+  }
+  locked_heads_.insert(tenant);
   tenant_ = tenant;
   return {};
 }
@@ -209,17 +236,19 @@ Result<core::TenantId> PgTx::InsertTenant(const core::Tenant& t) {
   params.Add(c.country).Add(c.email).Add(c.phone).Add(c.privacy_url).Add(c.imprint_url);
   params.Add(t.sender_email).Add(t.sender_name).Add(t.signature).Add(t.smtp.url);
   params.Add(t.smtp.username).Add(t.smtp.password);
-  auto r = TenantQuery(*id,
-                       "INSERT INTO tenants (id, slug, company, street, postal_code, city, "
-                       "country, email, phone, privacy_url, imprint_url, sender_email, "
-                       "sender_name, signature, smtp_url, smtp_username, smtp_password, "
-                       "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-                       "$13, $14, $15, $16, $17, date_trunc('second', now()))",
-                       params);
+  CONSENTD_RETURN_IF_ERROR(Scope(*id, /*lock_head=*/false));
+  auto r = db_.Query(
+      "INSERT INTO tenants (id, slug, company, street, postal_code, city, "
+      "country, email, phone, privacy_url, imprint_url, sender_email, "
+      "sender_name, signature, smtp_url, smtp_username, smtp_password, "
+      "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+      "$13, $14, $15, $16, $17, date_trunc('second', now()))",
+      params);
   if (!r) return r.error();
   auto head = db_.Query("INSERT INTO chain_heads (tenant_id, seq, hash) VALUES ($1, 0, $2)",
                         PgParams().Add(*id).Add(core::kGenesisHash));
   if (!head) return head.error();
+  locked_heads_.insert(*id);  // an inserted row is this transaction's until it ends
   return *id;
 }
 

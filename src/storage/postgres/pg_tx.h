@@ -3,7 +3,16 @@
 // Row-level security: before touching a tenant's rows the transaction sets
 // consentd.tenant_id (transaction-local); the database shows it nothing else. Lookups that
 // establish the tenant go through SECURITY DEFINER functions (migrations/postgres).
+//
+// Lock order in the writer's transactions: a unit locks its tenant's chain head before it
+// touches any other row of that tenant, so all writes of a tenant take turns across nodes
+// and no two transactions can wait for each other's rows. A batch that already holds the
+// heads of other tenants waits for another head only in ascending tenant order; otherwise
+// it asks without waiting and, if the head is busy, the unit is deferred to the next
+// batch (deferred()), where it waits holding nothing.
 #pragma once
+
+#include <set>
 
 #include "core/store.h"
 #include "storage/postgres/pg_db.h"
@@ -13,10 +22,16 @@ namespace consentd::storage {
 // Borrows `db`; used by one thread inside a transaction that PgStore opened.
 class PgTx final : public core::WriteTx {
  public:
-  explicit PgTx(PgConn& db) : db_(db) {}
+  enum class Mode { kRead, kWrite };
+  PgTx(PgConn& db, Mode mode) : db_(db), mode_(mode) {}
 
-  // Forgets which tenant is set: after a savepoint was rolled back, or a new transaction.
-  void ForgetTenant() { tenant_ = 0; }
+  // Called before each unit of a write batch. `wait` lets the unit wait for any chain head
+  // (a unit deferred before, retried).
+  void BeginUnit(bool wait);
+  // After the unit's savepoint was rolled back: its locks are gone.
+  void RollBackUnit();
+  // Whether the unit failed only because a chain head was busy and should run again later.
+  bool deferred() const { return deferred_; }
 
   core::Result<core::Tenant> FindTenant(core::TenantId id) override;
   core::Result<core::Tenant> FindTenantBySlug(std::string_view slug) override;
@@ -109,14 +124,20 @@ class PgTx final : public core::WriteTx {
                                         core::Time now) override;
 
  private:
-  // Makes `tenant` the transaction's tenant for row-level security.
-  core::Status Scope(core::TenantId tenant);
+  // Makes `tenant` the transaction's tenant for row-level security; in a write transaction
+  // also locks its chain head first (unless `lock_head` is false: a tenant being created).
+  core::Status Scope(core::TenantId tenant, bool lock_head = true);
   // Scope(tenant), then Query(sql, params).
   core::Result<PgResult> TenantQuery(core::TenantId tenant, const std::string& sql,
                                      const PgParams& params);
 
   PgConn& db_;
-  core::TenantId tenant_ = 0;
+  const Mode mode_;
+  core::TenantId tenant_ = 0;              // set for row-level security, 0: none
+  std::set<core::TenantId> locked_heads_;  // of the whole batch transaction
+  std::set<core::TenantId> heads_before_unit_;
+  bool wait_always_ = false;
+  bool deferred_ = false;
 };
 
 }  // namespace consentd::storage

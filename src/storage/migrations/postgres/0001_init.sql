@@ -341,6 +341,23 @@ BEGIN
                  current_user);
 END $$;
 
+-- Enters a tenant in a writing transaction: sets it for row-level security, then locks its
+-- chain head, waiting for it (p_wait) or not; false, changing nothing, when the head is busy
+-- and p_wait is false. Runs as the caller: the lock is taken under the tenant's own policy.
+CREATE FUNCTION consentd_enter_tenant(p_tenant bigint, p_wait boolean) RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM set_config('consentd.tenant_id', p_tenant::text, true);
+  IF p_wait THEN
+    PERFORM 1 FROM chain_heads WHERE tenant_id = p_tenant FOR UPDATE;
+  ELSE
+    PERFORM 1 FROM chain_heads WHERE tenant_id = p_tenant FOR UPDATE NOWAIT;
+  END IF;
+  RETURN true;
+EXCEPTION WHEN lock_not_available THEN
+  RETURN false;
+END $$;
+
 -- Lookups that establish the tenant, or that span tenants (the installation's workers).
 -- Each returns whole rows of one table and takes exactly the key it needs.
 
