@@ -89,6 +89,15 @@ core::Status CheckConfinedRole(PgConn& db) {
   return {};
 }
 
+// As RunGuarded for a read: an exception must not leak the pooled connection.
+core::Status RunReadGuarded(const core::ReadFn& fn, core::ReadTx& tx) {
+  try {
+    return fn(tx);
+  } catch (const std::exception& e) {
+    return core::Internal(std::string("read threw: ") + e.what());
+  }
+}
+
 constexpr std::string_view kBeginRead = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 
 class PgStore final : public core::Store {
@@ -117,7 +126,7 @@ class PgStore final : public core::Store {
     }
     if (status) {
       PgTx tx(**db, PgTx::Mode::kRead);
-      status = fn(tx);
+      status = RunReadGuarded(fn, tx);
       core::Status end = (*db)->Exec("COMMIT");
       if (status && !end) status = end;
     }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <future>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -95,6 +96,26 @@ TEST_F(PgStoreTest, RefusesToRunAsTheOwnerOrWithAnOutdatedSchema) {
   auto older = store->Migrate();
   ASSERT_FALSE(older);
   EXPECT_NE(older.error().message.find("consentd migrate"), std::string::npos);
+}
+
+// A read that throws is an error, and its pooled connection goes back to the pool: with a
+// pool of one, the next read still gets a connection.
+TEST_F(PgStoreTest, AThrowingReadGivesItsConnectionBack) {
+  PgOptions options;
+  options.max_readers = 1;
+  options.require_confined_role = true;
+  auto store = OpenPgStore(f().pg->app_url(), options).value();
+  auto thrown = store->Read([](core::ReadTx&) -> core::Status { throw std::runtime_error("bug"); });
+  ASSERT_FALSE(thrown);
+  EXPECT_EQ(thrown.error().code, core::ErrorCode::kInternal);
+  auto next = std::async(std::launch::async, [&] {
+    return store->Read([](core::ReadTx& tx) -> core::Status {
+      return tx.ServerSecret().has_value() ? core::Status() : core::Internal("no secret");
+    });
+  });
+  ASSERT_EQ(next.wait_for(std::chrono::seconds(20)), std::future_status::ready)
+      << "the second read waited for a connection that was never given back";
+  EXPECT_TRUE(next.get());
 }
 
 // Two nodes append to one tenant's chain at the same time; the locked chain head makes
