@@ -6,6 +6,7 @@
 #include <atomic>
 #include <filesystem>
 #include <memory>
+#include <ostream>
 #include <random>
 #include <string>
 
@@ -58,6 +59,8 @@ enum class Backend { kSqlite, kPostgres };
 
 // "sqlite" / "postgres", for parameterised test names.
 std::string BackendName(Backend backend);
+// gtest's printer for Backend (test lists show the store's name, not its bytes).
+inline void PrintTo(Backend backend, std::ostream* os) { *os << BackendName(backend); }
 // kPostgres when CONSENTD_TEST_STORE=postgres, else kSqlite.
 Backend DefaultBackend();
 
