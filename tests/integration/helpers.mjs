@@ -44,6 +44,32 @@ export async function raceTimeout(promise, ms) {
   }
 }
 
+// Sends `signal` to a child process, SIGKILL if it has not exited after `graceMs`, and waits
+// for its exit. Nothing to do for a process that has already exited.
+export async function stopProcess(proc, exitPromise, { signal = 'SIGTERM', graceMs = 10_000 } = {}) {
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+  proc.kill(signal);
+  if ((await raceTimeout(exitPromise, graceMs)) === TIMEOUT) {
+    proc.kill('SIGKILL');
+    await exitPromise;
+  }
+}
+
+// The port `consentd serve --port-file` writes into `portFile`, within 15 s; throws with
+// `log()` if `exited()` says the process died first.
+export async function waitForPortFile(portFile, exited, log) {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (exited()) throw new Error(`consentd serve exited early (${JSON.stringify(exited())}): ${log()}`);
+    if (existsSync(portFile)) {
+      const text = readFileSync(portFile, 'utf8');
+      if (/^\d+\n$/.test(text)) return Number(text.trim());
+    }
+    await delay(20);
+  }
+  throw new Error(`consentd serve wrote no port file within 15 s: ${log()}`);
+}
+
 // --- stores -------------------------------------------------------------------------------
 
 // SQLite: consentd.db in the server's temp directory, removed with it.
@@ -310,7 +336,7 @@ export class TestServer {
     this.exitPromise = new Promise((resolve) => {
       proc.on('exit', (code, signal) => { exited = { code, signal }; resolve(exited); });
     });
-    this.port = await this.waitForPort(portFile, () => exited);
+    this.port = await waitForPortFile(portFile, () => exited, () => this.log);
     this.baseUrl = `http://127.0.0.1:${this.port}`;
     const health = await fetch(`${this.baseUrl}/healthz`);
     const body = await health.text();
@@ -319,29 +345,9 @@ export class TestServer {
     }
   }
 
-  // The port serve writes into `portFile`, within 15 s; throws if `exited()` says it died.
-  async waitForPort(portFile, exited) {
-    const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline) {
-      if (exited()) throw new Error(`consentd serve exited early (${JSON.stringify(exited())}): ${this.log}`);
-      if (existsSync(portFile)) {
-        const text = readFileSync(portFile, 'utf8');
-        if (/^\d+\n$/.test(text)) return Number(text.trim());
-      }
-      await delay(20);
-    }
-    throw new Error(`consentd serve wrote no port file within 15 s: ${this.log}`);
-  }
-
   // SIGTERM to serve (SIGKILL after 10 s), then drops the database and removes the temp dir.
   async stop() {
-    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) {
-      this.proc.kill('SIGTERM');
-      if ((await raceTimeout(this.exitPromise, 10_000)) === TIMEOUT) {
-        this.proc.kill('SIGKILL');
-        await this.exitPromise;
-      }
-    }
+    await stopProcess(this.proc, this.exitPromise);
     this.proc = null;
     try {
       this.store.drop();

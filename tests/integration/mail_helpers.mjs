@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 
-import { BIN as BUILT_BIN, cleanEnv, raceTimeout, setUpServer, TestServer, TIMEOUT } from './helpers.mjs';
+import { BIN as BUILT_BIN, cleanEnv, setUpServer, stopProcess, TestServer } from './helpers.mjs';
 
 const TOOLS = join(dirname(fileURLToPath(import.meta.url)), 'tools');
 // Debian's python has python3-aiosmtpd; a pyenv python on PATH would not.
@@ -196,13 +196,7 @@ export class SmtpSink {
   }
 
   async stop() {
-    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) {
-      this.proc.kill('SIGTERM');
-      if ((await raceTimeout(this.exitPromise, 5_000)) === TIMEOUT) {
-        this.proc.kill('SIGKILL');
-        await this.exitPromise;
-      }
-    }
+    await stopProcess(this.proc, this.exitPromise, { graceMs: 5_000 });
     this.proc = null;
   }
 }

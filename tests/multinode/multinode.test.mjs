@@ -13,12 +13,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
-import { STORE, TIMEOUT, csrfOf, parseToken, raceTimeout } from '../integration/helpers.mjs';
+import { STORE, csrfOf, parseToken, stopProcess, waitForPortFile } from '../integration/helpers.mjs';
 import { MailServer, SmtpSink, waitFor } from '../integration/mail_helpers.mjs';
 
 const RECIPIENTS = 5000;
@@ -55,22 +54,12 @@ class Node {
       exited = { code, signal };
       resolve(exited);
     }));
-    const port = await waitFor(() => {
-      if (exited) throw new Error(`node ${this.name} exited: ${JSON.stringify(exited)}\n${this.log}`);
-      if (!existsSync(portFile)) return null;
-      const text = readFileSync(portFile, 'utf8');
-      return /^\d+\n$/.test(text) ? Number(text) : null;
-    }, { timeout: 15_000, what: `node ${this.name} to listen` });
+    const port = await waitForPortFile(portFile, () => exited, () => this.log);
     this.baseUrl = `http://127.0.0.1:${port}`;
   }
 
   async stop(signal = 'SIGTERM') {
-    if (!this.proc || this.proc.exitCode !== null || this.proc.signalCode !== null) return;
-    this.proc.kill(signal);
-    if ((await raceTimeout(this.exitPromise, 10_000)) === TIMEOUT) {
-      this.proc.kill('SIGKILL');
-      await this.exitPromise;
-    }
+    await stopProcess(this.proc, this.exitPromise, { signal });
   }
 
   async get(path) {

@@ -136,24 +136,23 @@ Result<core::EmailChange> PgTx::FindEmailChange(std::string_view token_hash) {
 // ---------------------------------------------------------------- writes
 
 Status PgTx::SaveTemplate(const core::MailTemplate& t) {
-  auto r = TenantQuery(t.tenant_id,
-                       "INSERT INTO templates (tenant_id, key, language, name, subject, "
-                       "body_text, body_html, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-                       "ON CONFLICT (tenant_id, key, language) DO UPDATE SET "
-                       "name = excluded.name, subject = excluded.subject, "
-                       "body_text = excluded.body_text, body_html = excluded.body_html, "
-                       "updated_at = excluded.updated_at",
-                       PgParams()
-                           .Add(t.tenant_id)
-                           .Add(t.key)
-                           .Add(t.language)
-                           .Add(t.name)
-                           .Add(t.subject)
-                           .Add(t.body_text)
-                           .Add(t.body_html)
-                           .Add(t.updated_at));
-  if (!r) return r.error();
-  return {};
+  return Ran(
+      TenantQuery(t.tenant_id,
+                  "INSERT INTO templates (tenant_id, key, language, name, subject, "
+                  "body_text, body_html, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+                  "ON CONFLICT (tenant_id, key, language) DO UPDATE SET "
+                  "name = excluded.name, subject = excluded.subject, "
+                  "body_text = excluded.body_text, body_html = excluded.body_html, "
+                  "updated_at = excluded.updated_at",
+                  PgParams()
+                      .Add(t.tenant_id)
+                      .Add(t.key)
+                      .Add(t.language)
+                      .Add(t.name)
+                      .Add(t.subject)
+                      .Add(t.body_text)
+                      .Add(t.body_html)
+                      .Add(t.updated_at)));
 }
 
 Result<core::MailingId> PgTx::InsertMailing(const core::Mailing& m) {
@@ -192,13 +191,11 @@ Status PgTx::InsertPendingMessages(core::TenantId tenant, core::MailingId mailin
     ids += std::to_string(contact);
   }
   ids += '}';
-  auto r = TenantQuery(tenant,
-                       "INSERT INTO messages (tenant_id, mailing_id, kind, contact_id, state, "
-                       "created_at) SELECT $1, $2, 'mailing', c, 'pending', $3 "
-                       "FROM unnest($4::bigint[]) WITH ORDINALITY AS u(c, n) ORDER BY n",
-                       PgParams().Add(tenant).Add(mailing).Add(now).Add(ids));
-  if (!r) return r.error();
-  return {};
+  return Ran(TenantQuery(tenant,
+                         "INSERT INTO messages (tenant_id, mailing_id, kind, contact_id, state, "
+                         "created_at) SELECT $1, $2, 'mailing', c, 'pending', $3 "
+                         "FROM unnest($4::bigint[]) WITH ORDINALITY AS u(c, n) ORDER BY n",
+                         PgParams().Add(tenant).Add(mailing).Add(now).Add(ids)));
 }
 
 namespace {
@@ -269,12 +266,10 @@ Result<std::vector<core::Message>> PgTx::ClaimDueMessages(core::Time now, core::
 
 Status PgTx::InsertSuppression(core::TenantId tenant, std::string_view email_sha256,
                                std::string_view reason, core::Time now) {
-  auto r = TenantQuery(tenant,
-                       "INSERT INTO suppressions (tenant_id, email_sha256, reason, created_at) "
-                       "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                       PgParams().Add(tenant).Add(email_sha256).Add(reason).Add(now));
-  if (!r) return r.error();
-  return {};
+  return Ran(TenantQuery(tenant,
+                         "INSERT INTO suppressions (tenant_id, email_sha256, reason, created_at) "
+                         "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                         PgParams().Add(tenant).Add(email_sha256).Add(reason).Add(now)));
 }
 
 Result<std::int64_t> PgTx::InsertEmailChange(const core::EmailChange& c) {

@@ -46,6 +46,12 @@ inline core::Result<std::int64_t> ReturnedId(core::Result<PgResult> r) {
   return r->row(0).ColumnInt(0);
 }
 
+// OK when the statement ran (its rows, if any, are not needed).
+inline core::Status Ran(core::Result<PgResult> r) {
+  if (!r) return r.error();
+  return {};
+}
+
 // OK when the statement changed a row, else kNotFound naming `what`.
 inline core::Status ChangedOrNotFound(core::Result<PgResult> r, const std::string& what) {
   if (!r) return r.error();

@@ -303,19 +303,17 @@ Result<core::PurposeId> PgTx::InsertPurpose(const core::ConsentPurpose& p) {
 }
 
 Status PgTx::InsertConsentText(core::TenantId tenant, const core::ConsentText& t) {
-  auto r = TenantQuery(tenant,
-                       "INSERT INTO consent_texts (tenant_id, purpose_id, version, language, "
-                       "body, sha256, created_at) "
-                       "VALUES ($1, $2, $3, $4, $5, $6, date_trunc('second', now()))",
-                       PgParams()
-                           .Add(tenant)
-                           .Add(t.purpose_id)
-                           .Add(std::int64_t{t.version})
-                           .Add(t.language)
-                           .Add(t.body)
-                           .Add(t.sha256));
-  if (!r) return r.error();
-  return {};
+  return Ran(TenantQuery(tenant,
+                         "INSERT INTO consent_texts (tenant_id, purpose_id, version, language, "
+                         "body, sha256, created_at) "
+                         "VALUES ($1, $2, $3, $4, $5, $6, date_trunc('second', now()))",
+                         PgParams()
+                             .Add(tenant)
+                             .Add(t.purpose_id)
+                             .Add(std::int64_t{t.version})
+                             .Add(t.language)
+                             .Add(t.body)
+                             .Add(t.sha256)));
 }
 
 Status PgTx::SaveConsent(core::TenantId tenant, const core::ConsentRecord& r) {
@@ -323,7 +321,7 @@ Status PgTx::SaveConsent(core::TenantId tenant, const core::ConsentRecord& r) {
   params.Add(tenant).Add(r.contact_id).Add(r.purpose_id).Add(r.source).Add(r.purpose_name);
   params.Add(r.granted_at).Add(r.revoked_at).Add(r.revocation_reason);
   params.Add(std::int64_t{r.text_version}).Add(r.text_sha256).Add(r.language);
-  auto result = TenantQuery(
+  return Ran(TenantQuery(
       tenant,
       "INSERT INTO consents (tenant_id, contact_id, purpose_id, source, purpose_name, "
       "granted_at, revoked_at, revocation_reason, text_version, text_sha256, language) "
@@ -333,9 +331,7 @@ Status PgTx::SaveConsent(core::TenantId tenant, const core::ConsentRecord& r) {
       "granted_at = excluded.granted_at, revoked_at = excluded.revoked_at, "
       "revocation_reason = excluded.revocation_reason, text_version = excluded.text_version, "
       "text_sha256 = excluded.text_sha256, language = excluded.language",
-      params);
-  if (!result) return result.error();
-  return {};
+      params));
 }
 
 Result<core::SearchProfileId> PgTx::InsertSearchProfile(const core::SearchProfile& p) {
