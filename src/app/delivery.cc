@@ -176,6 +176,8 @@ core::WriteFn DeliveryWorker::RecordUnit(core::Message leased, core::SendResult 
           if (!held) return held.error();
           if (!*held) return {};  // another sender took over; it records its own outcome
           CONSENTD_RETURN_IF_ERROR(CloseMailingIfDone(tx, m));
+          // Notices to the broker's own users (contact 0) are no evidence about a contact.
+          if (m.contact_id == 0) return {};
           auto system = tx.FindSystemUser(m.tenant_id);
           if (!system) return system.error();
           return AppendActivity(tx, crypto_, m.tenant_id, m.contact_id,

@@ -4,16 +4,22 @@
 #include <malloc.h>
 
 #include <CLI/CLI.hpp>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "app/admin.h"
+#include "app/admin_auth.h"
 #include "app/contacts_csv.h"
+#include "app/deletion_inbox.h"
 #include "app/delivery.h"
 #include "app/evidence.h"
 #include "app/mail_templates.h"
@@ -22,6 +28,8 @@
 #include "cli/config.h"
 #include "core/validation.h"
 #include "crypto/sodium_crypto.h"
+#include "http/admin_areas.h"
+#include "http/admin_handlers.h"
 #include "http/pages.h"
 #include "http/portal_handlers.h"
 #include "http/server.h"
@@ -111,8 +119,16 @@ std::string ConsentUrl(const Config& config, const std::string& token) {
   return config.base_url + "/c/" + token;
 }
 
-http::Handler MakeRouter(const http::PortalHandlers& portal) {
-  return [&portal](const http::Request& request) -> http::Response {
+std::string StaticContentType(std::string_view path) {
+  if (path.ends_with(".css")) return "text/css; charset=utf-8";
+  if (path.ends_with(".js")) return "text/javascript; charset=utf-8";
+  if (path.ends_with(".svg")) return "image/svg+xml";
+  if (path.ends_with(".png")) return "image/png";
+  return "application/octet-stream";
+}
+
+http::Handler MakeRouter(const http::PortalHandlers& portal, const http::AdminHandlers& admin) {
+  return [&portal, &admin](const http::Request& request) -> http::Response {
     if (request.path == "/favicon.ico") {
       http::Response r;
       r.status = 204;
@@ -129,14 +145,14 @@ http::Handler MakeRouter(const http::PortalHandlers& portal) {
     if (request.path.rfind("/static/", 0) == 0) {
       if (const auto* file = http::PageRenderer::StaticFile(request.path.substr(1))) {
         http::Response r;
-        r.content_type =
-            request.path.ends_with(".css") ? "text/css; charset=utf-8" : "application/octet-stream";
+        r.content_type = StaticContentType(request.path);
         r.body = std::string(*file);
         r.headers.emplace_back("Cache-Control", "public, max-age=3600");
         r.headers.emplace_back("X-Content-Type-Options", "nosniff");
         return r;
       }
     }
+    if (auto response = admin.Handle(request)) return std::move(*response);
     if (auto response = portal.Handle(request)) return std::move(*response);
     return portal.NotFound(request);
   };
@@ -180,6 +196,36 @@ void TuneAllocator() {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
 }
 
+// Runs `task` now and then every `interval` on its own thread until destroyed.
+class Periodic {
+ public:
+  Periodic(std::chrono::seconds interval, std::function<void()> task)
+      : thread_([this, interval, task = std::move(task)] {
+          std::unique_lock lock(mutex_);
+          do {
+            lock.unlock();
+            task();
+            lock.lock();
+          } while (!wake_.wait_for(lock, interval, [this] { return stop_; }));
+        }) {}
+  ~Periodic() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  Periodic(const Periodic&) = delete;
+  Periodic& operator=(const Periodic&) = delete;
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts once the members above exist
+};
+
 void Serve(const Config& config, const std::string& port_file) {
   sigset_t stop_signals = BlockStopSignals();  // before any thread starts
   auto rt = OpenRuntime(config);
@@ -196,11 +242,17 @@ void Serve(const Config& config, const std::string& port_file) {
   http::PageRenderer pages;
   app::Portal portal(*rt->store, rt->clock, rt->crypto, rt->phones, config.base_url);
   http::PortalHandlers handlers(portal, pages, rt->crypto, secret);
+  app::AdminAuth auth(*rt->store, rt->clock, rt->crypto);
+  http::AdminPages admin_pages(pages);
+  http::AdminHandlers admin(auth, admin_pages, rt->crypto, secret,
+                            http::MakeAdminAreas({*rt->store, rt->clock, rt->crypto, rt->phones,
+                                                  admin_pages, config.base_url}),
+                            {.secure_cookies = config.base_url.rfind("https://", 0) == 0});
   http::ServerOptions options;
   options.address = config.listen_address;
   options.port = config.listen_port;
   options.threads = config.http_threads;
-  http::Server server(options, MakeRouter(handlers));
+  http::Server server(options, MakeRouter(handlers, admin));
   mail::SenderFactory senders(DefaultTransportOf(config));
   app::DeliveryWorker worker(*rt->store, rt->clock, rt->crypto, senders, DeliveryOptionsOf(config));
   std::thread resume([&] {
@@ -208,9 +260,24 @@ void Serve(const Config& config, const std::string& port_file) {
         app::ResumePreparingMailings(*rt->store, rt->clock, rt->crypto, {config.base_url});
     if (!status)
       std::fprintf(stderr, "consentd: resuming mailings: %s\n", status.error().message.c_str());
+    // Failed logins older than the throttle's window count for nothing any more.
+    auto swept = rt->store->Write([&](core::WriteTx& tx) {
+      return tx.ClearLoginFailures("", rt->clock.Now() - auth.options().throttle_window);
+    });
+    if (!swept)
+      std::fprintf(stderr, "consentd: login throttle: %s\n", swept.error().message.c_str());
     worker.Wake();
   });
   worker.Start();
+  // Housekeeping: brokers are reminded of deletion requests near their legal deadline
+  // (Art. 12(3)), and old failed logins are forgotten.
+  auto reminders = std::make_unique<Periodic>(std::chrono::minutes(10), [&] {
+    auto status = app::SendDeletionReminders(*rt->store, rt->clock, rt->crypto);
+    if (!status) {
+      std::fprintf(stderr, "consentd: deletion reminders: %s\n", status.error().message.c_str());
+    }
+    worker.Wake();
+  });
   std::uint16_t port = OrFail(server.Start());
   if (!port_file.empty()) std::ofstream(port_file) << port << "\n";
   std::printf("consentd listening on http://%s:%u; mail goes to %s\n",
@@ -221,6 +288,7 @@ void Serve(const Config& config, const std::string& port_file) {
   std::printf("consentd stopping\n");
   server.Stop();
   resume.join();
+  reminders.reset();
   worker.Stop();
 }
 
@@ -228,11 +296,13 @@ void PrintDemo(Runtime& rt) {
   auto demo = OrFail(app::CreateDemo(*rt.store, rt.clock, rt.crypto, rt.phones));
   std::printf("Demo tenant 'demo' (Musterimmobilien GmbH & Co. KG)\n");
   if (!demo.admin_password.empty()) {
-    std::printf("Admin login (for the admin UI): %s / %s\n", demo.admin_email.c_str(),
-                demo.admin_password.c_str());
+    std::printf("Admin UI: %s/admin  login: %s / %s\n", rt.config.base_url.c_str(),
+                demo.admin_email.c_str(), demo.admin_password.c_str());
   } else {
-    std::printf("Admin login: %s (password as printed when the demo was first created)\n",
-                demo.admin_email.c_str());
+    std::printf(
+        "Admin UI: %s/admin  login: %s (password as printed when the demo was first "
+        "created)\n",
+        rt.config.base_url.c_str(), demo.admin_email.c_str());
   }
   std::printf("Mail (serial e-mails, new links) goes to %s\n", MailDestination(rt.config).c_str());
   std::printf("Personal consent pages:\n");

@@ -6,7 +6,7 @@
 namespace consentd::core {
 namespace {
 
-constexpr std::array<Placeholder, 19> kPlaceholders = {{
+constexpr std::array<Placeholder, 21> kPlaceholders = {{
     {"bestaetigungs_url", "Link zum Bestätigen einer neuen E-Mail-Adresse"},
     {"neue_email", "die neue E-Mail-Adresse"},
     {"anrede_brief", "Briefanrede, z. B. „Sehr geehrte Frau Özdemir,“"},
@@ -26,6 +26,8 @@ constexpr std::array<Placeholder, 19> kPlaceholders = {{
     {"impressum_url", "Impressum"},
     {"datenschutz_url", "Datenschutzerklärung"},
     {"link_gueltig_bis", "Datum, bis zu dem der Link gilt"},
+    {"grund", "Begründung einer Entscheidung über einen Löschantrag"},
+    {"frist", "neue Frist oder Ende der Aufbewahrung (Löschantrag)"},
 }};
 
 bool IsKnown(std::string_view name) {

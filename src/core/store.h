@@ -13,14 +13,18 @@
 #include <vector>
 
 #include "core/activity.h"
+#include "core/audit.h"
 #include "core/consent.h"
 #include "core/contact.h"
+#include "core/deletion_inbox.h"  // --- deletions ---
 #include "core/deletion_request.h"
 #include "core/email_change.h"
+#include "core/import_job.h"
 #include "core/link_token.h"
 #include "core/mail_template.h"
 #include "core/mailing.h"
 #include "core/result.h"
+#include "core/search_key.h"  // --- contacts-list ---
 #include "core/search_profile.h"
 #include "core/tenant.h"
 
@@ -95,6 +99,53 @@ class ReadTx {
   virtual Result<bool> HasOpenMessages(TenantId tenant, MailingId mailing) = 0;
   // By the hash of its token, whatever its state. Establishes the tenant.
   virtual Result<EmailChange> FindEmailChange(std::string_view token_hash) = 0;
+
+  // --- Admin UI: users, sessions, login throttle, audit log ---
+  // Users of any tenant with this e-mail address (case-insensitive), at most 5. Used before a
+  // tenant is known: the login form.
+  virtual Result<std::vector<User>> FindUsersByEmailAnyTenant(std::string_view email) = 0;
+  virtual Result<User> FindUser(TenantId tenant, UserId id) = 0;
+  // Every user of the tenant, the system user included, in id order.
+  virtual Result<std::vector<User>> ListUsers(TenantId tenant) = 0;
+  // By the hash of its token, whatever its state. Establishes the tenant.
+  virtual Result<Session> FindSession(std::string_view token_hash) = 0;
+  // Failed logins recorded for `key` ("account:<sha256>" or "address:<prefix>") since `since`.
+  virtual Result<std::int64_t> CountLoginFailures(std::string_view key, Time since) = 0;
+  virtual Result<std::vector<AuditEntry>> ListAudit(TenantId tenant, const AuditQuery& query) = 0;
+
+  // --- contact-detail ---
+  // Every link token of the contact, whatever its status, newest first.
+  virtual Result<std::vector<LinkToken>> ListLinkTokens(TenantId tenant, ContactId contact) = 0;
+  virtual Result<ImportJob> FindImportJob(TenantId tenant, std::int64_t id) = 0;
+
+  // --- mailings ---
+  // Mailings of the tenant, newest first: ids below `before_id` (0: from the newest).
+  virtual Result<std::vector<Mailing>> ListMailings(TenantId tenant, MailingId before_id,
+                                                    int limit) = 0;
+  // --- contacts-list ---
+  // A page of the address list: the tenant's live (not erased) contacts matching `filter`,
+  // in filter.sort order (ties by id), skipping `offset`, at most `limit`.
+  virtual Result<std::vector<ContactListRow>> ListContactRows(TenantId tenant,
+                                                              const ContactListFilter& filter,
+                                                              std::int64_t offset, int limit) = 0;
+  // How many contacts match `filter`, counting no further than `cap` (so a count never reads
+  // a whole tenant): min(matches, cap).
+  virtual Result<std::int64_t> CountContactRows(TenantId tenant, const ContactListFilter& filter,
+                                                std::int64_t cap) = 0;
+  // The ids of every contact matching `filter`, in id order.
+  virtual Result<std::vector<ContactId>> ListContactRowIds(TenantId tenant,
+                                                           const ContactListFilter& filter) = 0;
+
+  // --- deletions ---
+  // The inbox: requests of the tenant with their decisions and contact names (query.filter).
+  virtual Result<std::vector<DeletionCase>> ListDeletionCases(TenantId tenant,
+                                                              const DeletionQuery& query) = 0;
+  virtual Result<DeletionCase> FindDeletionCase(TenantId tenant, std::int64_t id) = 0;
+  // Open requests due at or before `due_before` whose reminder was not sent yet.
+  virtual Result<std::vector<DeletionCase>> ListRemindableDeletionCases(TenantId tenant,
+                                                                        Time due_before) = 0;
+  // The tenant's Löschfristen, shortest first.
+  virtual Result<std::vector<RetentionRule>> ListRetentionRules(TenantId tenant) = 0;
 };
 
 // Reads and writes of one unit of work. A unit that returns an error is rolled back
@@ -150,6 +201,51 @@ class WriteTx : public ReadTx {
                                    std::string_view reason, Time now) = 0;
   virtual Result<std::int64_t> InsertEmailChange(const EmailChange& change) = 0;
   virtual Status MarkEmailChangeConfirmed(TenantId tenant, std::int64_t id, Time now) = 0;
+
+  // --- Admin UI: users, sessions, login throttle, audit log ---
+  // Writes name, role, password hash and active flag of an existing user.
+  virtual Status UpdateUser(const User& user) = 0;
+  virtual Status InsertSession(const Session& session) = 0;
+  // Sets last_seen_at (idle expiry) of a session.
+  virtual Status TouchSession(TenantId tenant, std::string_view token_hash, Time now) = 0;
+  virtual Status RevokeSession(TenantId tenant, std::string_view token_hash) = 0;
+  // Revokes every session of a user (password reset, deactivation).
+  virtual Status RevokeUserSessions(TenantId tenant, UserId user) = 0;
+  virtual Status RecordLoginFailure(std::string_view key, Time now) = 0;
+  // Forgets the failures of `key` (after a successful login) and every failure older than
+  // `older_than` of any key.
+  virtual Status ClearLoginFailures(std::string_view key, Time older_than) = 0;
+  virtual Result<std::int64_t> InsertAudit(const AuditEntry& entry) = 0;
+
+  // --- contact-detail ---
+  // Sets revoked_at = `now` on every link token of the contact not revoked yet; returns how
+  // many were revoked.
+  virtual Result<std::int64_t> RevokeLinkTokens(TenantId tenant, ContactId contact, Time now) = 0;
+  virtual Result<std::int64_t> InsertImportJob(const ImportJob& job) = 0;
+  // Writes the state, counters, errors, failure and times of an existing job.
+  virtual Status UpdateImportJob(const ImportJob& job) = 0;
+
+  // --- deletions ---
+  // Writes due_at and the decision fields of an existing request (not its status: that is
+  // SetDeletionRequestStatus, which keeps the address list's state).
+  virtual Status SaveDeletionDecision(const DeletionCase& decision) = 0;
+  // Sets reminder_sent_at unless set; false, changing nothing, when it was set already.
+  virtual Result<bool> MarkDeletionReminderSent(TenantId tenant, std::int64_t id, Time now) = 0;
+  // The storage half of erasure (app::EraseContact does the rest): blanks every personal
+  // field of the contact and marks it erased (kNotFound if it is missing or erased already),
+  // deletes its search profiles, activity payloads and e-mail changes, clears request notes
+  // and revocation reasons, cancels its open messages and blanks the addresses and bodies of
+  // all its messages — except message `keep_message` (the outcome mail, 0 for none).
+  virtual Status EraseContactData(TenantId tenant, ContactId contact, Time now,
+                                  std::int64_t keep_message) = 0;
+  // For contacts erased since `erased_since`: blanks the addresses of their finished
+  // messages and deletes the payloads of their "E-Mail versendet" activities (the outcome
+  // mail sent after the erasure).
+  virtual Status ScrubErasedContacts(TenantId tenant, Time erased_since) = 0;
+  virtual Result<std::int64_t> InsertRetentionRule(const RetentionRule& rule) = 0;
+  virtual Status DeleteRetentionRule(TenantId tenant, std::int64_t id) = 0;
+  // Writes the controller identity, sender, signature and SMTP account (not the slug).
+  virtual Status UpdateTenantSettings(const Tenant& tenant) = 0;
 };
 
 using ReadFn = std::function<Status(ReadTx&)>;

@@ -13,6 +13,8 @@ namespace {
 namespace mustache = kainjow::mustache;
 
 constexpr std::string_view kPagePrefix = "templates/pages/";
+// Admin UI templates are named "admin/<file>" and drawn inside "admin/layout".
+constexpr std::string_view kAdminPrefix = "templates/admin/";
 constexpr std::string_view kSuffix = ".mustache";
 
 [[noreturn]] void Die(const std::string& what) {
@@ -54,6 +56,19 @@ bool IsTemplate(std::string_view path, std::string_view prefix) {
          path.substr(path.size() - kSuffix.size()) == kSuffix;
 }
 
+// "i18n/de.json" and "i18n/admin_contacts.de.json" both hold German texts: the language is
+// the last dotted part before ".json".
+std::string LanguageOfTexts(std::string_view path) {
+  path.remove_prefix(5);
+  path.remove_suffix(5);
+  auto dot = path.rfind('.');
+  return std::string(dot == std::string_view::npos ? path : path.substr(dot + 1));
+}
+
+std::string_view LayoutOf(std::string_view page) {
+  return page.substr(0, 6) == "admin/" ? "admin/layout" : "layout";
+}
+
 }  // namespace
 
 struct PageRenderer::Impl {
@@ -70,10 +85,20 @@ PageRenderer::PageRenderer() : impl_(std::make_unique<Impl>()) {
       auto tmpl = std::make_unique<mustache::mustache>(std::string(content));
       if (!tmpl->is_valid()) Die(std::string(path) + ": " + tmpl->error_message());
       impl_->pages.emplace(std::string(StripAffixes(path, kPagePrefix)), std::move(tmpl));
-    } else if (path.substr(0, 5) == "i18n/") {
+    } else if (IsTemplate(path, kAdminPrefix)) {
+      auto tmpl = std::make_unique<mustache::mustache>(std::string(content));
+      if (!tmpl->is_valid()) Die(std::string(path) + ": " + tmpl->error_message());
+      impl_->pages.emplace("admin/" + std::string(StripAffixes(path, kAdminPrefix)),
+                           std::move(tmpl));
+    } else if (path.substr(0, 5) == "i18n/" && path.ends_with(".json")) {
       auto parsed = nlohmann::json::parse(content, nullptr, false);
-      if (parsed.is_discarded()) Die(std::string(path) + ": invalid JSON");
-      impl_->texts.emplace(std::string(path.substr(5, 2)), std::move(parsed));
+      if (parsed.is_discarded() || !parsed.is_object()) Die(std::string(path) + ": invalid JSON");
+      auto& texts = impl_->texts[LanguageOfTexts(path)];
+      if (texts.is_null()) texts = nlohmann::json::object();
+      for (auto& [key, value] : parsed.items()) {
+        if (texts.contains(key)) Die(std::string(path) + ": text '" + key + "' defined twice");
+        texts[key] = std::move(value);
+      }
     }
   }
   for (const auto& [language, texts] : impl_->texts) {
@@ -101,7 +126,7 @@ std::string PageRenderer::Render(std::string_view name, const nlohmann::json& da
   mustache::data page_data = ToMustache(data);
   context.push(&page_data);
   std::string body = page->second->render(context);
-  auto layout = impl_->pages.find("layout");
+  auto layout = impl_->pages.find(LayoutOf(name));
   if (!with_layout || layout == impl_->pages.end()) return body;
   mustache::data content{mustache::data::type::object};
   content.set("content", std::move(body));

@@ -21,8 +21,10 @@ void PgTx::RollBackUnit() {
 }
 
 Status PgTx::Scope(core::TenantId tenant, bool lock_head) {
-  if (tenant == tenant_ && tenant != 0) return {};
   const bool lock = mode_ == Mode::kWrite && lock_head && !locked_heads_.contains(tenant);
+  // Entered already; a unit that entered without the head (sessions, audit) and now needs
+  // it goes on to lock it.
+  if (tenant == tenant_ && tenant != 0 && !lock) return {};
   if (!lock) {
     auto r = db_.Query("SELECT set_config('consentd.tenant_id', $1, true)",
                        PgParams().Add(std::to_string(tenant)));
@@ -271,20 +273,23 @@ Result<core::ContactId> PgTx::InsertContact(const core::Contact& c) {
   params.Add(c.tenant_id);
   for (const auto& f : core::kContactFields) params.Add(c.data.*f.member);
   params.Add(core::LegalBasisKey(c.legal_basis)).Add(c.created_at).Add(c.updated_at);
-  return ReturnedId(TenantQuery(
+  auto id = ReturnedId(TenantQuery(
       c.tenant_id,
       "INSERT INTO contacts (tenant_id, anrede, titel, vorname, nachname, firma, email, "
       "telefon, mobil, strasse, hausnummer, plz, ort, land, sprache, kontaktart, legal_basis, "
       "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
       "$14, $15, $16, $17, $18, $19) RETURNING id",
       params));
+  if (!id) return id;
+  CONSENTD_RETURN_IF_ERROR(WriteListKeys(c.tenant_id, *id, c.data));  // contacts-list
+  return id;
 }
 
 Status PgTx::UpdateContact(const core::Contact& c) {
   PgParams params;
   for (const auto& f : core::kContactFields) params.Add(c.data.*f.member);
   params.Add(core::LegalBasisKey(c.legal_basis)).Add(c.updated_at).Add(c.tenant_id).Add(c.id);
-  return ChangedOrNotFound(
+  CONSENTD_RETURN_IF_ERROR(ChangedOrNotFound(
       TenantQuery(c.tenant_id,
                   "UPDATE contacts SET anrede = $1, titel = $2, vorname = $3, nachname = $4, "
                   "firma = $5, email = $6, telefon = $7, mobil = $8, strasse = $9, "
@@ -292,7 +297,8 @@ Status PgTx::UpdateContact(const core::Contact& c) {
                   "kontaktart = $15, legal_basis = $16, updated_at = $17 "
                   "WHERE tenant_id = $18 AND id = $19 AND erased_at IS NULL",
                   params),
-      "contact " + std::to_string(c.id));
+      "contact " + std::to_string(c.id)));
+  return WriteListKeys(c.tenant_id, c.id, c.data);  // contacts-list
 }
 
 Result<core::PurposeId> PgTx::InsertPurpose(const core::ConsentPurpose& p) {
@@ -321,7 +327,7 @@ Status PgTx::SaveConsent(core::TenantId tenant, const core::ConsentRecord& r) {
   params.Add(tenant).Add(r.contact_id).Add(r.purpose_id).Add(r.source).Add(r.purpose_name);
   params.Add(r.granted_at).Add(r.revoked_at).Add(r.revocation_reason);
   params.Add(std::int64_t{r.text_version}).Add(r.text_sha256).Add(r.language);
-  return Ran(TenantQuery(
+  CONSENTD_RETURN_IF_ERROR(Ran(TenantQuery(
       tenant,
       "INSERT INTO consents (tenant_id, contact_id, purpose_id, source, purpose_name, "
       "granted_at, revoked_at, revocation_reason, text_version, text_sha256, language) "
@@ -331,7 +337,8 @@ Status PgTx::SaveConsent(core::TenantId tenant, const core::ConsentRecord& r) {
       "granted_at = excluded.granted_at, revoked_at = excluded.revoked_at, "
       "revocation_reason = excluded.revocation_reason, text_version = excluded.text_version, "
       "text_sha256 = excluded.text_sha256, language = excluded.language",
-      params));
+      params)));
+  return RefreshListState(tenant, r.contact_id);  // contacts-list
 }
 
 Result<core::SearchProfileId> PgTx::InsertSearchProfile(const core::SearchProfile& p) {
@@ -431,26 +438,34 @@ Result<core::LinkTokenId> PgTx::InsertLinkToken(const core::LinkToken& t) {
 }
 
 Result<std::int64_t> PgTx::InsertDeletionRequest(const core::DeletionRequest& d) {
-  return ReturnedId(TenantQuery(d.tenant_id,
-                                "INSERT INTO deletion_requests (tenant_id, contact_id, "
-                                "received_at, due_at, status, note) "
-                                "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                                PgParams()
-                                    .Add(d.tenant_id)
-                                    .Add(d.contact_id)
-                                    .Add(d.received_at)
-                                    .Add(d.due_at)
-                                    .Add(d.status)
-                                    .Add(d.note)));
+  auto id = ReturnedId(TenantQuery(d.tenant_id,
+                                   "INSERT INTO deletion_requests (tenant_id, contact_id, "
+                                   "received_at, due_at, status, note) "
+                                   "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                                   PgParams()
+                                       .Add(d.tenant_id)
+                                       .Add(d.contact_id)
+                                       .Add(d.received_at)
+                                       .Add(d.due_at)
+                                       .Add(d.status)
+                                       .Add(d.note)));
+  if (!id) return id;
+  CONSENTD_RETURN_IF_ERROR(RefreshListState(d.tenant_id, d.contact_id));  // contacts-list
+  return id;
 }
 
 Status PgTx::SetDeletionRequestStatus(core::TenantId tenant, std::int64_t id,
                                       std::string_view status) {
-  return ChangedOrNotFound(
-      TenantQuery(tenant,
-                  "UPDATE deletion_requests SET status = $1 WHERE tenant_id = $2 AND id = $3",
-                  PgParams().Add(status).Add(tenant).Add(id)),
-      "deletion request " + std::to_string(id));
+  // contacts-list: RETURNING the contact, whose state in the address list follows its open
+  // request.
+  auto r = TenantQuery(tenant,
+                       "UPDATE deletion_requests SET status = $1 WHERE tenant_id = $2 AND id = $3 "
+                       "RETURNING contact_id",
+                       PgParams().Add(status).Add(tenant).Add(id));
+  if (!r) return r.error();
+  if (r->rows() == 0)
+    return core::NotFound("deletion request " + std::to_string(id) + " not found");
+  return RefreshListState(tenant, r->row(0).ColumnInt(0));
 }
 
 }  // namespace consentd::storage

@@ -214,7 +214,9 @@ Result<core::ContactId> SqliteTx::InsertContact(const core::Contact& c) {
   s.Bind(i, core::FormatIso(c.created_at));
   s.Bind(i + 1, core::FormatIso(c.updated_at));
   CONSENTD_RETURN_IF_ERROR(s.Run());
-  return db_.LastInsertId();
+  const core::ContactId id = db_.LastInsertId();
+  CONSENTD_RETURN_IF_ERROR(WriteListKeys(c.tenant_id, id, c.data));  // contacts-list
+  return id;
 }
 
 Status SqliteTx::UpdateContact(const core::Contact& c) {
@@ -231,7 +233,7 @@ Status SqliteTx::UpdateContact(const core::Contact& c) {
   s.Bind(i + 3, c.id);
   CONSENTD_RETURN_IF_ERROR(s.Run());
   if (db_.Changes() == 0) return core::NotFound("contact " + std::to_string(c.id));
-  return {};
+  return WriteListKeys(c.tenant_id, c.id, c.data);  // contacts-list
 }
 
 Result<core::PurposeId> SqliteTx::InsertPurpose(const core::ConsentPurpose& p) {
@@ -268,7 +270,8 @@ Status SqliteTx::SaveConsent(core::TenantId tenant, const core::ConsentRecord& r
   BindOptionalText(s, 7, IsoOrNull(r.revoked_at));
   s.Bind(8, r.revocation_reason).Bind(9, std::int64_t{r.text_version}).Bind(10, r.text_sha256);
   s.Bind(11, r.language);
-  return s.Run();
+  CONSENTD_RETURN_IF_ERROR(s.Run());
+  return RefreshListState(tenant, r.contact_id);  // contacts-list
 }
 
 Result<core::SearchProfileId> SqliteTx::InsertSearchProfile(const core::SearchProfile& p) {
@@ -364,7 +367,9 @@ Result<std::int64_t> SqliteTx::InsertDeletionRequest(const core::DeletionRequest
   s.Bind(1, d.tenant_id).Bind(2, d.contact_id).Bind(3, core::FormatIso(d.received_at));
   s.Bind(4, core::FormatIso(d.due_at)).Bind(5, d.status).Bind(6, d.note);
   CONSENTD_RETURN_IF_ERROR(s.Run());
-  return db_.LastInsertId();
+  const std::int64_t id = db_.LastInsertId();
+  CONSENTD_RETURN_IF_ERROR(RefreshListState(d.tenant_id, d.contact_id));  // contacts-list
+  return id;
 }
 
 Status SqliteTx::SetDeletionRequestStatus(core::TenantId tenant, std::int64_t id,
@@ -373,7 +378,11 @@ Status SqliteTx::SetDeletionRequestStatus(core::TenantId tenant, std::int64_t id
   s.Bind(1, status).Bind(2, tenant).Bind(3, id);
   CONSENTD_RETURN_IF_ERROR(s.Run());
   if (db_.Changes() == 0) return core::NotFound("deletion request " + std::to_string(id));
-  return {};
+  // contacts-list: the contact's state in the address list follows its open request.
+  Statement contact(db_, "SELECT contact_id FROM deletion_requests WHERE tenant_id = ? AND id = ?");
+  contact.Bind(1, tenant).Bind(2, id);
+  if (!contact.Step()) return contact.status();
+  return RefreshListState(tenant, contact.ColumnInt(0));
 }
 
 }  // namespace consentd::storage

@@ -101,7 +101,76 @@ class SqliteTx final : public core::WriteTx {
   core::Status MarkEmailChangeConfirmed(core::TenantId tenant, std::int64_t id,
                                         core::Time now) override;
 
+  // --- admin foundation: users, sessions, login throttle, audit log (*_admin_tx.cc) ---
+  core::Result<std::vector<core::User>> FindUsersByEmailAnyTenant(std::string_view email) override;
+  core::Result<core::User> FindUser(core::TenantId tenant, core::UserId id) override;
+  core::Result<std::vector<core::User>> ListUsers(core::TenantId tenant) override;
+  core::Result<core::Session> FindSession(std::string_view token_hash) override;
+  core::Result<std::int64_t> CountLoginFailures(std::string_view key, core::Time since) override;
+  core::Result<std::vector<core::AuditEntry>> ListAudit(core::TenantId tenant,
+                                                        const core::AuditQuery& query) override;
+  core::Status UpdateUser(const core::User& user) override;
+  core::Status InsertSession(const core::Session& session) override;
+  core::Status TouchSession(core::TenantId tenant, std::string_view token_hash,
+                            core::Time now) override;
+  core::Status RevokeSession(core::TenantId tenant, std::string_view token_hash) override;
+  core::Status RevokeUserSessions(core::TenantId tenant, core::UserId user) override;
+  core::Status RecordLoginFailure(std::string_view key, core::Time now) override;
+  core::Status ClearLoginFailures(std::string_view key, core::Time older_than) override;
+  core::Result<std::int64_t> InsertAudit(const core::AuditEntry& entry) override;
+
+  // --- contact-detail ---
+  core::Result<std::vector<core::LinkToken>> ListLinkTokens(core::TenantId tenant,
+                                                            core::ContactId contact) override;
+  core::Result<core::ImportJob> FindImportJob(core::TenantId tenant, std::int64_t id) override;
+  core::Result<std::int64_t> RevokeLinkTokens(core::TenantId tenant, core::ContactId contact,
+                                              core::Time now) override;
+  core::Result<std::int64_t> InsertImportJob(const core::ImportJob& job) override;
+  core::Status UpdateImportJob(const core::ImportJob& job) override;
+
+  // --- mailings (*_mailings_tx.cc) ---
+  core::Result<std::vector<core::Mailing>> ListMailings(core::TenantId tenant,
+                                                        core::MailingId before_id,
+                                                        int limit) override;
+
+  // --- contacts-list (*_contact_list_tx.cc) ---
+  core::Result<std::vector<core::ContactListRow>> ListContactRows(
+      core::TenantId tenant, const core::ContactListFilter& filter, std::int64_t offset,
+      int limit) override;
+  core::Result<std::int64_t> CountContactRows(core::TenantId tenant,
+                                              const core::ContactListFilter& filter,
+                                              std::int64_t cap) override;
+  core::Result<std::vector<core::ContactId>> ListContactRowIds(
+      core::TenantId tenant, const core::ContactListFilter& filter) override;
+
+  // --- deletions (*_deletion_tx.cc) ---
+  core::Result<std::vector<core::DeletionCase>> ListDeletionCases(
+      core::TenantId tenant, const core::DeletionQuery& query) override;
+  core::Result<core::DeletionCase> FindDeletionCase(core::TenantId tenant,
+                                                    std::int64_t id) override;
+  core::Result<std::vector<core::DeletionCase>> ListRemindableDeletionCases(
+      core::TenantId tenant, core::Time due_before) override;
+  core::Result<std::vector<core::RetentionRule>> ListRetentionRules(core::TenantId tenant) override;
+  core::Status SaveDeletionDecision(const core::DeletionCase& decision) override;
+  core::Result<bool> MarkDeletionReminderSent(core::TenantId tenant, std::int64_t id,
+                                              core::Time now) override;
+  core::Status EraseContactData(core::TenantId tenant, core::ContactId contact, core::Time now,
+                                std::int64_t keep_message) override;
+  core::Status ScrubErasedContacts(core::TenantId tenant, core::Time erased_since) override;
+  core::Result<std::int64_t> InsertRetentionRule(const core::RetentionRule& rule) override;
+  core::Status DeleteRetentionRule(core::TenantId tenant, std::int64_t id) override;
+  core::Status UpdateTenantSettings(const core::Tenant& tenant) override;
+
  private:
+  // --- contacts-list (*_contact_list_tx.cc) ---
+  // Writes the contact's folded search and sort keys (core/search_key.h); called by
+  // InsertContact and UpdateContact.
+  core::Status WriteListKeys(core::TenantId tenant, core::ContactId id,
+                             const core::ContactData& data);
+  // Recomputes the contact's list_state from its consent for the default purpose and its
+  // open deletion request; called by every write that changes either.
+  core::Status RefreshListState(core::TenantId tenant, core::ContactId contact);
+
   SqliteDb& db_;
 };
 

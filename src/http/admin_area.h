@@ -1,0 +1,75 @@
+// The broker's admin UI (/admin/...) is split into areas (address list, mailings,
+// deletion requests, ...). AdminHandlers does what every area needs — session, role,
+// CSRF, language, layout — and then offers the request to each area in turn.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/store.h"
+#include "core/validation.h"
+#include "http/pages.h"
+#include "http/server.h"
+
+namespace consentd::http {
+
+// Who is asking, in which tenant and language. Built per request by AdminHandlers after the
+// session was checked; for a POST the CSRF token was checked too.
+struct AdminContext {
+  const Request& request;
+  core::Tenant tenant;
+  core::User user;        // logged in, active, role admin or broker
+  std::string lang;       // "de" | "en"
+  std::string csrf;       // goes into every form as <input type=hidden name=csrf>
+  std::string ip_prefix;  // shortened remote address, for the audit log and evidence
+  core::Form form;        // the decoded POST body (urlencoded); empty for GET
+
+  bool IsAdmin() const { return user.role == core::Role::kAdmin; }
+  bool IsPost() const { return request.method == "POST"; }
+};
+
+// Rendering for areas. Thread-safe.
+class AdminPages {
+ public:
+  explicit AdminPages(const PageRenderer& pages) : pages_(pages) {}
+
+  // Renders `web/templates/admin/<name>.mustache` inside the admin layout. The layout and
+  // the page get, besides `data`: t.* (texts), lang, csrf, user {name, email, is_admin},
+  // tenant {company, slug}, nav {contacts, mailings, deletions, templates, settings, users,
+  // audit: true for the current area}, flash (the text "flash_<key>" when ?done=<key>),
+  // and `title` (data["title"] if given).
+  Response Page(const AdminContext& ctx, std::string_view name, nlohmann::json data,
+                int status = 200) const;
+  // A fragment without the layout (e.g. for a live preview), as text/html.
+  Response Fragment(const AdminContext& ctx, std::string_view name,
+                    const nlohmann::json& data) const;
+  // 404 page — exactly the same for an id of another tenant and one that does not exist.
+  Response NotFound(const AdminContext& ctx) const;
+  // 403 page for a broker on an admin-only screen.
+  Response Forbidden(const AdminContext& ctx) const;
+  // 303 to `location` (a path under /admin), adding ?done=<flash> when given.
+  static Response SeeOther(std::string location, std::string_view flash = {});
+  // JSON response (for the progress bar's polling).
+  static Response Json(const nlohmann::json& body, int status = 200);
+
+  std::string Text(std::string_view lang, std::string_view key) const {
+    return pages_.Text(lang, key);
+  }
+  const PageRenderer& renderer() const { return pages_; }
+
+ private:
+  nlohmann::json Common(const AdminContext& ctx, nlohmann::json data) const;
+  const PageRenderer& pages_;
+};
+
+// One area of the admin UI. Implementations are thread-safe.
+class AdminArea {
+ public:
+  virtual ~AdminArea() = default;
+  // The response for a path of this area, or nullopt when the path is not its own.
+  virtual std::optional<Response> Handle(const AdminContext& ctx) = 0;
+};
+
+}  // namespace consentd::http
