@@ -1,0 +1,432 @@
+#include "app/contact_list.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "app/admin.h"
+#include "core/consent.h"
+#include "storage/contact_list_sql.h"
+#include "storage/postgres/pg_db.h"
+#include "storage/sqlite/sqlite_db.h"
+#include "testing/fixtures.h"
+
+namespace consentd::app {
+namespace {
+
+using testing::Backend;
+using testing::StoreFixture;
+
+// ---------------------------------------------------------------- parsing
+
+TEST(ContactQueryTest, ReadsEveryField) {
+  auto parsed = ParseContactQuery({{"q", " Müller "},
+                                   {"state", "granted"},
+                                   {"basis", "consent"},
+                                   {"kontaktart", "interessent"},
+                                   {"sort", "plz"},
+                                   {"dir", "desc"},
+                                   {"page", "3"}});
+  EXPECT_TRUE(parsed.errors.empty());
+  EXPECT_EQ(parsed.query.text, "Müller");
+  EXPECT_EQ(parsed.query.state, "granted");
+  EXPECT_EQ(parsed.query.basis, "consent");
+  EXPECT_EQ(parsed.query.kontaktart, "interessent");
+  EXPECT_EQ(parsed.query.sort, "plz");
+  EXPECT_TRUE(parsed.query.descending);
+  EXPECT_EQ(parsed.query.page, 3);
+}
+
+TEST(ContactQueryTest, UnknownValuesFallBackAndAreReported) {
+  auto parsed = ParseContactQuery({{"state", "maybe"},
+                                   {"basis", "x"},
+                                   {"kontaktart", "y"},
+                                   {"sort", "email"},
+                                   {"dir", "up"},
+                                   {"page", "0"},
+                                   {"q", std::string("a\x01")}});
+  std::set<std::string> fields;
+  for (const auto& e : parsed.errors) fields.insert(e.field);
+  EXPECT_EQ(fields,
+            (std::set<std::string>{"q", "state", "basis", "kontaktart", "sort", "dir", "page"}));
+  const ContactQuery defaults;
+  EXPECT_EQ(parsed.query.text, "");
+  EXPECT_EQ(parsed.query.state, "");
+  EXPECT_EQ(parsed.query.sort, defaults.sort);
+  EXPECT_FALSE(parsed.query.descending);
+  EXPECT_EQ(parsed.query.page, 1);
+  EXPECT_FALSE(parsed.errors[0].message_de.empty());
+  EXPECT_FALSE(parsed.errors[0].message_en.empty());
+}
+
+// ---------------------------------------------------------------- on a store
+
+class ContactListTest : public ::testing::Test {
+ protected:
+  StoreFixture f;
+  core::TenantId tenant = f.AddTenant("liste");
+  core::TenantId other = f.AddTenant("andere");
+
+  core::ContactId Add(core::TenantId t, core::Form fields,
+                      core::LegalBasis basis = core::LegalBasis::kOwnEnquiry) {
+    f.clock.Advance(std::chrono::seconds(60));  // distinct created_at, in insertion order
+    auto r = CreateContact(*f.store, f.clock, f.phones, t, fields, basis);
+    EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message);
+    EXPECT_TRUE(r->errors.empty());
+    return r->id;
+  }
+
+  void Consent(core::ContactId id, bool withdraw) {
+    ASSERT_TRUE(f.store->Write([&](core::WriteTx& tx) -> core::Status {
+      auto purpose = tx.FindPurpose(tenant, core::kDefaultPurposeKey);
+      if (!purpose) return purpose.error();
+      auto text = tx.CurrentText(tenant, purpose->id, "de");
+      if (!text) return text.error();
+      auto record = core::GiveConsent(id, *purpose, *text, core::kSourceTelefon, f.clock.Now());
+      if (withdraw) record = core::Withdraw(record, id, *purpose, "test", f.clock.Now());
+      return tx.SaveConsent(tenant, record);
+    }));
+  }
+
+  std::int64_t RequestDeletion(core::ContactId id) {
+    std::int64_t request = 0;
+    EXPECT_TRUE(f.store->Write([&](core::WriteTx& tx) -> core::Status {
+      auto r = tx.InsertDeletionRequest(core::NewDeletionRequest(tenant, id, f.clock.Now(), ""));
+      if (!r) return r.error();
+      request = *r;
+      return {};
+    }));
+    return request;
+  }
+
+  std::vector<std::string> Names(ContactQuery q, core::TenantId t = 0) {
+    auto page = LoadContactList(*f.store, t ? t : tenant, q);
+    EXPECT_TRUE(page.has_value()) << (page ? "" : page.error().message);
+    std::vector<std::string> names;
+    for (const auto& row : page->rows) names.push_back(row.contact.data.nachname);
+    return names;
+  }
+
+  std::vector<std::string> Search(const std::string& text) {
+    ContactQuery q;
+    q.text = text;
+    auto names = Names(q);
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  void AddPeople() {
+    Add(tenant, {{"vorname", "Anna"},
+                 {"nachname", "Müller"},
+                 {"email", "anna@mueller.de"},
+                 {"plz", "80331"},
+                 {"ort", "München"},
+                 {"kontaktart", "interessent"}});
+    Add(tenant,
+        {{"vorname", "Bernd"},
+         {"nachname", "Mueller"},
+         {"email", "b@example.org"},
+         {"plz", "10115"},
+         {"ort", "Berlin"},
+         {"kontaktart", "eigentuemer"}},
+        core::LegalBasis::kConsent);
+    Add(tenant, {{"vorname", "Clara"},
+                 {"nachname", "Mustermann"},
+                 {"email", "c@example.org"},
+                 {"plz", "20095"},
+                 {"ort", "Hamburg"},
+                 {"firma", "Straßenbau GmbH"}});
+    Add(tenant, {{"vorname", "Dieter"},
+                 {"nachname", "Hamuth"},
+                 {"email", "d@example.net"},
+                 {"plz", "50667"},
+                 {"ort", "Köln"},
+                 {"kontaktart", "interessent"}});
+    Add(other, {{"vorname", "Eva"},
+                {"nachname", "Müller"},
+                {"email", "eva@example.org"},
+                {"plz", "80331"},
+                {"ort", "München"}});
+  }
+};
+
+using NameList = std::vector<std::string>;
+
+TEST_F(ContactListTest, SearchIsSubstringAndUmlautInsensitive) {
+  AddPeople();
+  EXPECT_EQ(Search("muell"), (NameList{"Mueller", "Müller"}));
+  EXPECT_EQ(Search("MÜLLER"), (NameList{"Mueller", "Müller"}));
+  EXPECT_EQ(Search("mueller"), (NameList{"Mueller", "Müller"}));
+  EXPECT_EQ(Search("strasse"), (NameList{"Mustermann"}));  // Straßenbau GmbH
+  EXPECT_EQ(Search("example.org"), (NameList{"Mueller", "Mustermann"}));
+  EXPECT_EQ(Search("muench"), (NameList{"Müller"}));  // Ort München
+  EXPECT_EQ(Search("0115"), (NameList{"Mueller"}));   // inside the PLZ
+  EXPECT_EQ(Search("uth"), (NameList{"Hamuth"}));
+  EXPECT_EQ(Search("nobody"), NameList{});
+}
+
+TEST_F(ContactListTest, ShortSearchMatchesStartOfNameOrPlz) {
+  AddPeople();
+  EXPECT_EQ(Search("mu"), (NameList{"Mueller", "Mustermann", "Müller"}));  // not Hamuth
+  EXPECT_EQ(Search("Mü"), (NameList{"Mueller", "Müller"}));  // folds to "mue": a substring
+  EXPECT_EQ(Search("8"), (NameList{"Müller"}));
+  EXPECT_EQ(Search("10"), (NameList{"Mueller"}));
+  EXPECT_EQ(Search("h"), (NameList{"Hamuth"}));
+}
+
+TEST_F(ContactListTest, FiltersByStateBasisAndKontaktart) {
+  AddPeople();
+  ContactQuery q;
+  auto ids = MatchingContactIds(*f.store, tenant, q).value();
+  ASSERT_EQ(ids.size(), 4u);
+  Consent(ids[0], false);                  // Müller: granted
+  Consent(ids[1], true);                   // Mueller: withdrawn
+  auto request = RequestDeletion(ids[2]);  // Mustermann: deletion requested
+  q.state = "granted";
+  EXPECT_EQ(Names(q), (NameList{"Müller"}));
+  q.state = "withdrawn";
+  EXPECT_EQ(Names(q), (NameList{"Mueller"}));
+  q.state = "deletion_requested";
+  EXPECT_EQ(Names(q), (NameList{"Mustermann"}));
+  q.state = "none";
+  EXPECT_EQ(Names(q), (NameList{"Hamuth"}));
+  ASSERT_TRUE(f.store->Write(
+      [&](core::WriteTx& tx) { return tx.SetDeletionRequestStatus(tenant, request, "rejected"); }));
+  EXPECT_EQ(Names(q), (NameList{"Hamuth", "Mustermann"}));
+  q.state = "";
+  q.basis = "consent";
+  EXPECT_EQ(Names(q), (NameList{"Mueller"}));
+  q.basis = "";
+  q.kontaktart = "interessent";
+  EXPECT_EQ(Names(q), (NameList{"Hamuth", "Müller"}));
+  q.text = "muell";
+  EXPECT_EQ(Names(q), (NameList{"Müller"}));
+}
+
+TEST_F(ContactListTest, SortsEveryWayAndPages) {
+  AddPeople();
+  ContactQuery q;
+  // "mueller anna" (Müller) < "mueller bernd" (Mueller)
+  EXPECT_EQ(Names(q), (NameList{"Hamuth", "Müller", "Mueller", "Mustermann"}));
+  q.descending = true;
+  EXPECT_EQ(Names(q), (NameList{"Mustermann", "Mueller", "Müller", "Hamuth"}));
+  q.descending = false;
+  q.sort = "plz";
+  EXPECT_EQ(Names(q), (NameList{"Mueller", "Mustermann", "Hamuth", "Müller"}));
+  q.sort = "ort";
+  EXPECT_EQ(Names(q), (NameList{"Mueller", "Mustermann", "Hamuth", "Müller"}));  // Köln < München
+  q.sort = "created";
+  EXPECT_EQ(Names(q), (NameList{"Müller", "Mueller", "Mustermann", "Hamuth"}));
+  q.sort = "state";
+  auto ids = MatchingContactIds(*f.store, tenant, {}).value();
+  Consent(ids[3], false);  // Hamuth granted: after every "none"
+  EXPECT_EQ(Names(q), (NameList{"Müller", "Mueller", "Mustermann", "Hamuth"}));
+
+  q.sort = "name";
+  q.per_page = 3;
+  auto first = LoadContactList(*f.store, tenant, q).value();
+  EXPECT_EQ(first.rows.size(), 3u);
+  EXPECT_TRUE(first.has_next);
+  EXPECT_EQ(first.total, 4);
+  EXPECT_FALSE(first.total_capped);
+  q.page = 2;
+  auto second = LoadContactList(*f.store, tenant, q).value();
+  ASSERT_EQ(second.rows.size(), 1u);
+  EXPECT_EQ(second.rows[0].contact.data.nachname, "Mustermann");
+  EXPECT_FALSE(second.has_next);
+  EXPECT_EQ(second.rows[0].state, core::ConsentState::kNone);
+}
+
+TEST_F(ContactListTest, AnotherTenantsContactsAreNeverListed) {
+  AddPeople();
+  ContactQuery q;
+  q.text = "müller";
+  EXPECT_EQ(Names(q), (NameList{"Müller", "Mueller"}));
+  EXPECT_EQ(Names(q, other), (NameList{"Müller"}));
+  auto mine = MatchingContactIds(*f.store, tenant, {}).value();
+  auto theirs = MatchingContactIds(*f.store, other, {}).value();
+  EXPECT_EQ(mine.size(), 4u);
+  ASSERT_EQ(theirs.size(), 1u);
+  EXPECT_EQ(std::count(mine.begin(), mine.end(), theirs[0]), 0);
+}
+
+TEST_F(ContactListTest, EditedContactIsFoundByItsNewName) {
+  AddPeople();
+  auto ids = MatchingContactIds(*f.store, tenant, {}).value();
+  ASSERT_TRUE(f.store->Write([&](core::WriteTx& tx) -> core::Status {
+    auto c = tx.FindContact(tenant, ids[3]);
+    if (!c) return c.error();
+    c->data.nachname = "Weiß";
+    return tx.UpdateContact(*c);
+  }));
+  EXPECT_EQ(Search("weiss"), (NameList{"Weiß"}));
+  EXPECT_EQ(Search("hamuth"), NameList{});
+}
+
+// ---------------------------------------------------------------- every query uses an index
+
+// The filters a broker combines, each with every sort order and direction.
+std::vector<core::ContactListFilter> TypicalFilters() {
+  std::vector<core::ContactListFilter> base(9);
+  base[1].state = "granted";
+  base[2].state = "deletion_requested";
+  base[3].basis = "consent";
+  base[4].kontaktart = "mieter";
+  base[5].search = "muell";
+  base[6].search = "80";
+  base[7].search = "mu";
+  base[8].search = "muell";
+  base[8].state = "granted";
+  std::vector<core::ContactListFilter> all;
+  for (const auto& f : base) {
+    for (const char* sort : {"name", "plz", "ort", "created", "state"}) {
+      for (bool desc : {false, true}) {
+        auto g = f;
+        g.sort = sort;
+        g.descending = desc;
+        all.push_back(g);
+      }
+    }
+  }
+  return all;
+}
+
+std::vector<storage::ContactListSql> TypicalStatements(storage::SqlDialect d,
+                                                       core::TenantId tenant) {
+  std::vector<storage::ContactListSql> out;
+  for (const auto& f : TypicalFilters()) {
+    out.push_back(storage::ContactListPageSql(d, tenant, f, 0, 51));
+    out.push_back(storage::ContactListPageSql(d, tenant, f, 5000, 51));
+    if (f.sort == "name" && !f.descending) {
+      out.push_back(storage::ContactListCountSql(d, tenant, f, kContactCountCap + 1));
+      out.push_back(storage::ContactListIdsSql(d, tenant, f));
+    }
+  }
+  return out;
+}
+
+// Three tenants of 12,000 contacts each, spread like a broker's data (a quarter granted, a
+// few deletion requests, common surnames), loaded with SQL for speed.
+std::string LoadSql(bool postgres, core::TenantId first_tenant) {
+  const std::string series =
+      postgres ? "generate_series(0, 35999) AS g(i)"
+               : "(WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 35999) "
+                 "SELECT i FROM n) AS g";
+  const std::string now = postgres ? "now()" : "'2026-11-30T10:00:00Z'";
+  const std::string kontaktart =
+      postgres ? "(ARRAY['interessent','eigentuemer','mieter','kaeufer'])[1 + i % 4]"
+               : "CASE i % 4 WHEN 0 THEN 'interessent' WHEN 1 THEN 'eigentuemer' "
+                 "WHEN 2 THEN 'mieter' ELSE 'kaeufer' END";
+  const std::string basis =
+      "CASE i % 3 WHEN 0 THEN 'consent' WHEN 1 THEN 'none' ELSE "
+      "'own_enquiry' END";
+  const std::string plz = postgres ? "lpad(((i * 7919) % 99999)::text, 5, '0')"
+                                   : "substr('0000' || ((i * 7919) % 99999), -5)";
+  return "INSERT INTO contacts (tenant_id, vorname, nachname, email, plz, ort, kontaktart, "
+         "legal_basis, created_at, updated_at, search_key, sort_name, sort_ort, list_state) "
+         "SELECT " +
+         std::to_string(first_tenant) +
+         " + i % 3, 'V' || i, 'Name' || (i % 997), "
+         "'c' || i || '@example.org', " +
+         plz + ", 'Ort' || (i % 500), " + kontaktart + ", " + basis + ", " + now + ", " + now +
+         ", 'v' || i || ' name' || (i % 997) || '|c' || i, "
+         "'name' || (i % 997) || ' v' || i, 'ort' || (i % 500), "
+         "CASE WHEN i % 4 = 0 THEN 1 WHEN i % 97 = 0 THEN 3 ELSE 0 END FROM " +
+         series;
+}
+
+// A plan line that reads the contacts table without an index.
+bool IsFullScan(const std::string& line) {
+  if (line.find("Seq Scan on contacts") != std::string::npos) return true;
+  return line.rfind("SCAN c", 0) == 0 && line.find("USING") == std::string::npos &&
+         line.rfind("SCAN contacts_fts", 0) != 0;
+}
+
+std::vector<std::string> SqlitePlan(storage::SqliteDb& db, const storage::ContactListSql& q) {
+  storage::Statement s(db, "EXPLAIN QUERY PLAN " + q.sql);
+  int i = 1;
+  for (const auto& p : q.params) {
+    if (const auto* n = std::get_if<std::int64_t>(&p)) {
+      s.Bind(i++, *n);
+    } else {
+      s.Bind(i++, std::get<std::string>(p));
+    }
+  }
+  std::vector<std::string> lines;
+  while (s.Step()) lines.push_back(s.ColumnText(3));
+  EXPECT_TRUE(s.status().has_value()) << q.sql;
+  return lines;
+}
+
+std::vector<std::string> PgPlan(storage::PgConn& db, core::TenantId tenant,
+                                const storage::ContactListSql& q) {
+  storage::PgParams params;
+  for (const auto& p : q.params) {
+    if (const auto* n = std::get_if<std::int64_t>(&p)) {
+      params.Add(*n);
+    } else {
+      params.Add(std::get<std::string>(p));
+    }
+  }
+  EXPECT_TRUE(db.Exec("BEGIN; SELECT set_config('consentd.tenant_id', '" + std::to_string(tenant) +
+                      "', true)")
+                  .has_value());
+  auto r = db.QueryOnce("EXPLAIN " + q.sql, params);
+  std::vector<std::string> lines;
+  EXPECT_TRUE(r.has_value()) << q.sql << (r ? "" : r.error().message);
+  for (int i = 0; r && i < r->rows(); ++i) lines.push_back(r->row(i).ColumnText(0));
+  EXPECT_TRUE(db.Exec("COMMIT").has_value());
+  return lines;
+}
+
+std::string Joined(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += l + "\n";
+  return out;
+}
+
+TEST(ContactListPlanTest, EveryListQueryUsesAnIndex) {
+  StoreFixture f;
+  const core::TenantId tenant = f.AddTenant("plan-a");
+  f.AddTenant("plan-b");
+  f.AddTenant("plan-c");
+  const bool pg = f.backend == Backend::kPostgres;
+  ASSERT_TRUE(f.ExecRaw(LoadSql(pg, tenant)).has_value());
+  // What autovacuum does after a bulk load (VACUUM may not run inside a transaction).
+  ASSERT_TRUE(f.ExecRaw(pg ? "VACUUM ANALYZE contacts" : "ANALYZE").has_value());
+  const auto dialect = pg ? storage::SqlDialect::kPostgres : storage::SqlDialect::kSqlite;
+  int checked = 0;
+  if (pg) {
+    // As the application role, under row-level security, like the server.
+    auto db = storage::PgConn::Open(f.pg->app_url());
+    ASSERT_TRUE(db.has_value());
+    for (const auto& q : TypicalStatements(dialect, tenant)) {
+      auto plan = PgPlan(**db, tenant, q);
+      for (const auto& line : plan) EXPECT_FALSE(IsFullScan(line)) << q.sql << "\n" << Joined(plan);
+      ++checked;
+    }
+    // The substring search inside consentd_contact_search(), as its owner runs it.
+    auto owner = storage::PgConn::Open(f.pg->owner_url());
+    ASSERT_TRUE(owner.has_value());
+    storage::ContactListSql inner{
+        "SELECT id FROM contacts WHERE tenant_id = consentd_tenant() AND erased_at IS NULL "
+        "AND search_key LIKE $1",
+        {std::string("%name99%")}};
+    auto plan = PgPlan(**owner, tenant, inner);
+    for (const auto& line : plan) EXPECT_FALSE(IsFullScan(line)) << Joined(plan);
+    EXPECT_NE(Joined(plan).find("contacts_list_search"), std::string::npos) << Joined(plan);
+  } else {
+    auto db = storage::SqliteDb::Open(f.dir.File("test.db"));
+    ASSERT_TRUE(db.has_value());
+    for (const auto& q : TypicalStatements(dialect, tenant)) {
+      auto plan = SqlitePlan(**db, q);
+      for (const auto& line : plan) EXPECT_FALSE(IsFullScan(line)) << q.sql << "\n" << Joined(plan);
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 100);
+}
+
+}  // namespace
+}  // namespace consentd::app

@@ -1,0 +1,162 @@
+#include "storage/contact_list_sql.h"
+
+#include "core/consent.h"
+#include "storage/row_readers.h"
+
+namespace consentd::storage {
+
+namespace {
+
+// Builds one statement: appends text and parameters, numbering PostgreSQL's placeholders.
+class Builder {
+ public:
+  explicit Builder(SqlDialect dialect) : dialect_(dialect) {}
+
+  Builder& Text(std::string_view text) {
+    out_.sql += text;
+    return *this;
+  }
+  Builder& Param(std::variant<std::int64_t, std::string> value) {
+    out_.params.push_back(std::move(value));
+    out_.sql += dialect_ == SqlDialect::kSqlite ? "?" : "$" + std::to_string(out_.params.size());
+    return *this;
+  }
+  bool postgres() const { return dialect_ == SqlDialect::kPostgres; }
+  ContactListSql Done() { return std::move(out_); }
+
+ private:
+  SqlDialect dialect_;
+  ContactListSql out_;
+};
+
+int StateCode(std::string_view key) {
+  for (auto s : {core::ConsentState::kNone, core::ConsentState::kGranted,
+                 core::ConsentState::kWithdrawn, core::ConsentState::kDeletionRequested}) {
+    if (core::ConsentStateKey(s) == key) return static_cast<int>(s);
+  }
+  return -1;  // validated before; matches nothing
+}
+
+// An FTS5 phrase: the text in double quotes, quotes doubled.
+std::string FtsPhrase(std::string_view text) {
+  std::string phrase = "\"";
+  for (char ch : text) phrase += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return phrase + "\"";
+}
+
+// A LIKE pattern matching `text` anywhere (backslash is PostgreSQL's default escape).
+std::string LikeAnywhere(std::string_view text) {
+  std::string pattern = "%";
+  for (char ch : text) {
+    if (ch == '%' || ch == '_' || ch == '\\') pattern += '\\';
+    pattern += ch;
+  }
+  return pattern + "%";
+}
+
+void AddSearch(Builder& b, std::string_view search) {
+  const std::string plz = b.postgres() ? "c.plz COLLATE \"C\"" : "c.plz";
+  switch (core::SearchModeOf(search)) {
+    case core::SearchMode::kNone:
+      return;
+    case core::SearchMode::kSubstring:
+      if (b.postgres()) {
+        b.Text(" AND c.id IN (SELECT consentd_contact_search(").Param(LikeAnywhere(search));
+        b.Text("))");
+      } else {
+        b.Text(" AND c.id IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ");
+        b.Param(FtsPhrase(search)).Text(")");
+      }
+      return;
+    case core::SearchMode::kPlzPrefix:
+      b.Text(" AND " + plz + " >= ").Param(std::string(search));
+      b.Text(" AND " + plz + " < ").Param(core::PrefixEnd(search));
+      return;
+    case core::SearchMode::kNamePrefix:
+      b.Text(" AND c.sort_name >= ").Param(std::string(search));
+      b.Text(" AND c.sort_name < ").Param(core::PrefixEnd(search));
+      return;
+  }
+}
+
+// FROM contacts c WHERE <tenant, live, filter>.
+void AddFromWhere(Builder& b, core::TenantId tenant, const core::ContactListFilter& f) {
+  b.Text(" FROM contacts c WHERE c.tenant_id = ").Param(tenant).Text(" AND c.erased_at IS NULL");
+  if (!f.state.empty()) b.Text(" AND c.list_state = ").Param(std::int64_t{StateCode(f.state)});
+  if (!f.basis.empty()) b.Text(" AND c.legal_basis = ").Param(f.basis);
+  if (!f.kontaktart.empty()) b.Text(" AND c.kontaktart = ").Param(f.kontaktart);
+  AddSearch(b, f.search);
+}
+
+std::string OrderBy(SqlDialect dialect, const core::ContactListFilter& f) {
+  const std::string dir = f.descending ? " DESC" : "";
+  std::string keys;
+  if (f.sort == "plz") {
+    keys = dialect == SqlDialect::kPostgres ? "c.plz COLLATE \"C\"" + dir : "c.plz" + dir;
+  } else if (f.sort == "ort") {
+    keys = "c.sort_ort" + dir;
+  } else if (f.sort == "created") {
+    keys = "c.created_at" + dir;
+  } else if (f.sort == "state") {
+    keys = "c.list_state" + dir + ", c.sort_name" + dir;
+  } else {
+    keys = "c.sort_name" + dir;
+  }
+  return " ORDER BY " + keys + ", c.id" + dir;
+}
+
+}  // namespace
+
+ContactListSql ContactListPageSql(SqlDialect dialect, core::TenantId tenant,
+                                  const core::ContactListFilter& filter, std::int64_t offset,
+                                  int limit) {
+  Builder b(dialect);
+  std::string columns;
+  for (std::string_view rest = rows::kContactColumns; !rest.empty();) {
+    auto comma = rest.find(", ");
+    columns += (columns.empty() ? "c." : ", c.") + std::string(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 2);
+  }
+  b.Text("SELECT " + columns + ", c.list_state");
+  AddFromWhere(b, tenant, filter);
+  b.Text(OrderBy(dialect, filter));
+  b.Text(" LIMIT ").Param(std::int64_t{limit}).Text(" OFFSET ").Param(offset);
+  return b.Done();
+}
+
+ContactListSql ContactListCountSql(SqlDialect dialect, core::TenantId tenant,
+                                   const core::ContactListFilter& filter, std::int64_t cap) {
+  Builder b(dialect);
+  b.Text("SELECT COUNT(*) FROM (SELECT 1");
+  AddFromWhere(b, tenant, filter);
+  b.Text(" LIMIT ").Param(cap).Text(") AS matches");
+  return b.Done();
+}
+
+ContactListSql ContactListIdsSql(SqlDialect dialect, core::TenantId tenant,
+                                 const core::ContactListFilter& filter) {
+  Builder b(dialect);
+  b.Text("SELECT c.id");
+  AddFromWhere(b, tenant, filter);
+  b.Text(" ORDER BY c.id");
+  return b.Done();
+}
+
+std::string RefreshListStateSql(SqlDialect dialect) {
+  const bool pg = dialect == SqlDialect::kPostgres;
+  return std::string(
+             "UPDATE contacts SET list_state = CASE "
+             "WHEN EXISTS (SELECT 1 FROM deletion_requests d WHERE d.tenant_id = "
+             "contacts.tenant_id "
+             "AND d.contact_id = contacts.id AND d.status = 'open') THEN 3 "
+             "ELSE COALESCE((SELECT CASE WHEN k.revoked_at IS NOT NULL THEN 2 "
+             "WHEN k.granted_at IS NOT NULL THEN 1 ELSE 0 END "
+             "FROM consents k JOIN consent_purposes p "
+             "ON p.tenant_id = k.tenant_id AND p.id = k.purpose_id "
+             "WHERE k.tenant_id = contacts.tenant_id AND k.contact_id = contacts.id "
+             "AND p.key = 'akquisition'), 0) END "
+             "WHERE tenant_id = ") +
+         (pg ? "$1 AND id = $2" : "? AND id = ?");
+}
+
+}  // namespace consentd::storage

@@ -1,0 +1,78 @@
+// The address list on SQLite (core/store.h, "contacts-list"): see contact_list_sql.h and
+// migrations/sqlite/0005_contact_list.sql.
+#include "storage/contact_list_sql.h"
+#include "storage/sqlite/sqlite_rows.h"
+#include "storage/sqlite/sqlite_tx.h"
+
+namespace consentd::storage {
+
+using core::Result;
+using core::Status;
+
+namespace {
+
+void BindAll(Statement& s, const ContactListSql& q) {
+  int i = 1;
+  for (const auto& p : q.params) {
+    if (const auto* n = std::get_if<std::int64_t>(&p)) {
+      s.Bind(i++, *n);
+    } else {
+      s.Bind(i++, std::get<std::string>(p));
+    }
+  }
+}
+
+core::ContactListRow ReadListRow(const Statement& s) {
+  constexpr int kStateColumn = 21;  // after rows::kContactColumns
+  return {rows::ReadContact(s), static_cast<core::ConsentState>(s.ColumnInt(kStateColumn))};
+}
+
+}  // namespace
+
+Result<std::vector<core::ContactListRow>> SqliteTx::ListContactRows(
+    core::TenantId tenant, const core::ContactListFilter& filter, std::int64_t offset, int limit) {
+  const auto q = ContactListPageSql(SqlDialect::kSqlite, tenant, filter, offset, limit);
+  Statement s(db_, q.sql);
+  BindAll(s, q);
+  return rows::AllRows(s, ReadListRow);
+}
+
+Result<std::int64_t> SqliteTx::CountContactRows(core::TenantId tenant,
+                                                const core::ContactListFilter& filter,
+                                                std::int64_t cap) {
+  const auto q = ContactListCountSql(SqlDialect::kSqlite, tenant, filter, cap);
+  Statement s(db_, q.sql);
+  BindAll(s, q);
+  std::int64_t count = s.Step() ? s.ColumnInt(0) : 0;
+  if (!s.status()) return s.status().error();
+  return count;
+}
+
+Result<std::vector<core::ContactId>> SqliteTx::ListContactRowIds(
+    core::TenantId tenant, const core::ContactListFilter& filter) {
+  const auto q = ContactListIdsSql(SqlDialect::kSqlite, tenant, filter);
+  Statement s(db_, q.sql);
+  BindAll(s, q);
+  std::vector<core::ContactId> ids;
+  while (s.Step()) ids.push_back(s.ColumnInt(0));
+  if (!s.status()) return s.status().error();
+  return ids;
+}
+
+Status SqliteTx::WriteListKeys(core::TenantId tenant, core::ContactId id,
+                               const core::ContactData& data) {
+  Statement s(db_,
+              "UPDATE contacts SET search_key = ?, sort_name = ?, sort_ort = ? "
+              "WHERE tenant_id = ? AND id = ?");
+  s.Bind(1, core::ContactSearchKey(data)).Bind(2, core::ContactSortName(data));
+  s.Bind(3, core::ContactSortOrt(data)).Bind(4, tenant).Bind(5, id);
+  return s.Run();
+}
+
+Status SqliteTx::RefreshListState(core::TenantId tenant, core::ContactId contact) {
+  Statement s(db_, RefreshListStateSql(SqlDialect::kSqlite));
+  s.Bind(1, tenant).Bind(2, contact);
+  return s.Run();
+}
+
+}  // namespace consentd::storage
