@@ -19,6 +19,7 @@ namespace {
 
 // Per-connection state while a request's body arrives.
 struct PendingRequest {
+  std::size_t max_body_bytes = 0;
   Request request;
   bool too_large = false;
 };
@@ -90,12 +91,13 @@ MHD_Result OnRequest(void* cls, MHD_Connection* connection, const char* url, con
     pending = new PendingRequest();
     pending->request.method = method;
     pending->request.path = url;
+    pending->max_body_bytes = MaxBodyBytesFor(impl.options, pending->request.path);
     *con_cls = pending;
     return MHD_YES;
   }
   if (*upload_data_size > 0) {
     auto& body = pending->request.body;
-    if (body.size() + *upload_data_size > impl.options.max_body_bytes) {
+    if (body.size() + *upload_data_size > pending->max_body_bytes) {
       pending->too_large = true;
     } else {
       body.append(upload_data, *upload_data_size);
@@ -118,6 +120,14 @@ void OnCompleted(void*, MHD_Connection*, void** con_cls, MHD_RequestTerminationC
 }
 
 }  // namespace
+
+std::size_t MaxBodyBytesFor(const ServerOptions& options, std::string_view path) {
+  for (const auto& limit : options.body_limits) {
+    if (path.substr(0, limit.path.size()) != limit.path) continue;
+    if (path.size() == limit.path.size() || path[limit.path.size()] == '/') return limit.max_bytes;
+  }
+  return options.max_body_bytes;
+}
 
 Server::Server(ServerOptions options, Handler handler)
     : impl_(std::make_unique<Impl>(Impl{std::move(options), std::move(handler), nullptr})) {}

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -50,14 +51,27 @@ struct Response {
 // escapes becomes a 500 page.
 using Handler = std::function<Response(const Request&)>;
 
+// A larger body limit for the paths under one prefix (uploads).
+struct BodyLimit {
+  std::string path;  // applies to this path and every path below it ("/a" covers "/a/b")
+  std::size_t max_bytes = 0;
+};
+
 struct ServerOptions {
   std::string address = "127.0.0.1";
   std::uint16_t port = 8080;  // 0: any free port
   unsigned threads = 8;
   std::size_t max_body_bytes = 256 * 1024;
+  // Exceptions to max_body_bytes; the CSV import of the admin UI takes files up to 20 MB
+  // (the import's own limit) plus the multipart framing.
+  std::vector<BodyLimit> body_limits = {{"/admin/contacts/import", 20 * 1024 * 1024 + 64 * 1024}};
   unsigned connection_timeout_seconds = 30;
   unsigned per_ip_connection_limit = 0;  // 0: unlimited
 };
+
+// The body limit for a request to `path`: the first matching body_limits entry, else
+// max_body_bytes.
+std::size_t MaxBodyBytesFor(const ServerOptions& options, std::string_view path);
 
 // Owns the listening socket and its threads. Not copyable; Stop() (or destruction) waits
 // for the workers to finish.

@@ -1,0 +1,593 @@
+#include "http/admin_contact_detail.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "app/contact_admin.h"
+#include "app/contact_import.h"
+#include "app/contact_list.h"
+#include "app/contacts_csv.h"
+#include "app/erasure.h"
+#include "http/form.h"
+#include "http/form_fields.h"
+#include "http/multipart.h"
+
+namespace consentd::http {
+
+using nlohmann::json;
+
+struct AdminContactDetailArea::FailedForm {
+  std::string form_id;  // "cd-master", "cd-consent", "cd-withdraw"
+  core::Form values;
+  core::FieldErrors errors;
+};
+
+namespace {
+
+constexpr std::string_view kBase = "/admin/contacts/";
+constexpr std::array<std::string_view, 3> kBases = {"none", "existing_customer", "own_enquiry"};
+constexpr std::array<std::string_view, 4> kBadges = {"badge-none", "badge-granted",
+                                                     "badge-withdrawn", "badge-deletion"};
+
+// Texts of these pages ("cd_<key>").
+struct Texts {
+  const AdminPages& pages;
+  const std::string& lang;
+  std::string operator()(std::string_view key) const {
+    return pages.Text(lang, "cd_" + std::string(key));
+  }
+  std::string Raw(std::string_view key) const { return pages.Text(lang, key); }
+};
+
+// A positive id of at most 18 digits, or nullopt.
+std::optional<std::int64_t> ParseId(std::string_view s) {
+  if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
+  std::int64_t id = std::stoll(std::string(s));
+  return id > 0 ? std::optional(id) : std::nullopt;
+}
+
+app::Actor ActorOf(const AdminContext& ctx) { return {ctx.tenant.id, ctx.user.id, ctx.ip_prefix}; }
+
+std::string DateOf(core::Time t, std::string_view lang) {
+  return lang == "en" ? core::FormatIsoDate(t) : core::FormatGermanDate(t);
+}
+std::string DateTimeOf(core::Time t) {
+  std::string iso = core::FormatIso(t);  // 2026-11-30T10:00:00Z
+  return iso.substr(0, 10) + " " + iso.substr(11, 5) + " UTC";
+}
+
+// The legal basis choices a broker may pick; "consent" only while it is the current one.
+Choices BasisChoices(const Texts& t, const std::string& current) {
+  Choices out;
+  if (current == "consent") out.emplace_back("consent", t.Raw("cl_basis_consent"));
+  for (auto key : kBases) out.emplace_back(std::string(key), t.Raw("cl_basis_" + std::string(key)));
+  return out;
+}
+
+Choices KontaktartChoices(const Texts& t) {
+  Choices out = {{"", t.Raw("choose")}};
+  for (const auto& [key, label] : core::kKontaktarten) out.emplace_back(key, label);
+  return out;
+}
+
+// Every contact field and the legal basis, in form `form_id`.
+json MasterFields(const Texts& t, const std::string& form_id, const core::Form& v,
+                  const core::FieldErrors& errors) {
+  const auto& pages = t.pages.renderer();
+  json fields = json::array();
+  for (const auto& f : core::kContactFields) {
+    std::string value = FormValue(v, f.name);
+    json field;
+    if (f.name == "anrede") {
+      field = SelectField(pages, t.lang, form_id, f.name,
+                          Options(AnredeChoices(pages, t.lang), value), errors);
+    } else if (f.name == "sprache") {
+      Choices langs = {{"de", t("lang_de")}, {"en", t("lang_en")}};
+      field = SelectField(pages, t.lang, form_id, f.name, Options(langs, value), errors);
+    } else if (f.name == "kontaktart") {
+      field =
+          SelectField(pages, t.lang, form_id, f.name, Options(KontaktartChoices(t), value), errors);
+    } else {
+      field = Field(pages, t.lang, form_id, f.name, value, errors);
+    }
+    if (f.name == "sprache" || f.name == "kontaktart")
+      field["label"] = t("f_" + std::string(f.name));
+    fields.push_back(std::move(field));
+  }
+  std::string basis = FormValue(v, "legal_basis");
+  json b = SelectField(pages, t.lang, form_id, "legal_basis",
+                       Options(BasisChoices(t, basis), basis), errors);
+  b["label"] = t("f_legal_basis");
+  fields.push_back(std::move(b));
+  return fields;
+}
+
+// The consent / withdrawal form: source, note and (consent) date.
+json DeclarationFields(const Texts& t, const std::string& form_id, const core::Form& v,
+                       const core::FieldErrors& errors, bool with_date) {
+  const auto& pages = t.pages.renderer();
+  Choices sources = {{"", t.Raw("choose")},
+                     {std::string(core::kSourceTelefon), t("source_telefon")},
+                     {std::string(core::kSourceSchriftlich), t("source_schriftlich")}};
+  json fields = json::array();
+  json source = SelectField(pages, t.lang, form_id, "source",
+                            Options(sources, FormValue(v, "source")), errors);
+  source["label"] = t("f_source");
+  fields.push_back(source);
+  if (with_date) {
+    json date = Field(pages, t.lang, form_id, "date", FormValue(v, "date"), errors);
+    date["label"] = t("f_date");
+    date["is_date"] = true;
+    fields.push_back(date);
+  }
+  json note = Field(pages, t.lang, form_id, "note", FormValue(v, "note"), errors);
+  note["label"] = t("f_note");
+  note["is_textarea"] = true;
+  fields.push_back(note);
+  return fields;
+}
+
+json ConsentView(const app::ContactDetail& d, const Texts& t) {
+  if (!d.consent) return nullptr;
+  const auto& c = *d.consent;
+  return {{"source", c.source},
+          {"purpose", c.purpose_name.empty() ? d.purpose.name : c.purpose_name},
+          {"granted_at", c.granted_at ? DateOf(*c.granted_at, t.lang) : "–"},
+          {"revoked_at", c.revoked_at ? DateOf(*c.revoked_at, t.lang) : "–"},
+          {"revocation_reason", c.revocation_reason.empty() ? "–" : c.revocation_reason},
+          {"text_version", c.text_version ? std::to_string(c.text_version) : "–"},
+          {"text_language", c.language},
+          {"text_sha256", c.text_sha256}};
+}
+
+json LinksView(const app::ContactDetail& d, const Texts& t, core::Time now) {
+  json rows = json::array();
+  for (const auto& l : d.links) {
+    std::string status(app::LinkStatusKey(l, now));
+    rows.push_back({{"id", l.id},
+                    {"created", DateOf(l.created_at, t.lang)},
+                    {"expires", DateOf(l.expires_at, t.lang)},
+                    {"status", t("link_" + status)},
+                    {"active", status == "active"},
+                    {"mailing", l.mailing_id ? "#" + std::to_string(*l.mailing_id) : "–"}});
+  }
+  return rows;
+}
+
+// One payload entry: a label for a known key, the value as text (objects pretty-printed).
+json PayloadEntries(const std::string& payload, const Texts& t) {
+  json entries = json::array();
+  json parsed = json::parse(payload, nullptr, false);
+  if (!parsed.is_object()) return entries;
+  for (const auto& [key, value] : parsed.items()) {
+    std::string label = t.Raw("cd_p_" + key);
+    bool known = label != "cd_p_" + key;
+    bool nested = value.is_object() || value.is_array();
+    std::string text =
+        value.is_string() ? value.get<std::string>()
+                          : value.dump(nested ? 2 : -1, ' ', false, json::error_handler_t::replace);
+    entries.push_back(
+        {{"key", key}, {"label", known ? label : key}, {"value", text}, {"pre", nested}});
+  }
+  return entries;
+}
+
+json TimelineView(const app::ContactDetail& d, const Texts& t,
+                  const std::map<core::UserId, std::string>& users) {
+  json items = json::array();
+  for (auto it = d.activities.rbegin(); it != d.activities.rend(); ++it) {
+    const auto& a = *it;
+    auto user = users.find(a.author_user_id);
+    items.push_back(
+        {{"seq", a.seq},
+         {"type", std::string(core::ActivityTypeName(a.type))},
+         {"at", DateTimeOf(a.created_at)},
+         {"author", user == users.end() ? "#" + std::to_string(a.author_user_id) : user->second},
+         {"erased", a.payload.empty()},
+         {"entries", a.payload.empty() ? json::array() : PayloadEntries(a.payload, t)},
+         {"hash", a.hash},
+         {"prev_hash", a.prev_hash},
+         {"payload_sha256", a.payload_sha256}});
+  }
+  return items;
+}
+
+std::string ProfileSummary(const core::SearchProfile& p) {
+  std::string s(core::LabelOf(core::Objektarten(), p.objektart));
+  s += " · " + std::string(core::LabelOf(core::Vermarktungsarten(), p.vermarktungsart));
+  if (!p.plz.empty() || !p.ort.empty()) s += " · " + core::Trim(p.plz + " " + p.ort);
+  if (p.radius_km) s += " +" + std::to_string(*p.radius_km) + " km";
+  if (p.preis_bis) s += " · ≤ " + core::FormatGermanNumber(*p.preis_bis) + " €";
+  if (!p.bemerkung.empty()) s += " · " + p.bemerkung;
+  return s;
+}
+
+std::map<core::UserId, std::string> UserNames(core::Store& store, core::TenantId tenant) {
+  std::map<core::UserId, std::string> names;
+  auto status = store.Read([&](core::ReadTx& tx) -> core::Status {
+    auto users = tx.ListUsers(tenant);
+    if (!users) return users.error();
+    for (const auto& u : *users) names[u.id] = u.name.empty() ? u.email : u.name;
+    return {};
+  });
+  (void)status;  // names are a nicety; the timeline shows ids without them
+  return names;
+}
+
+core::Form DetailAsForm(const core::Contact& c) {
+  core::Form form = ContactAsForm(c.data);
+  form["legal_basis"] = std::string(core::LegalBasisKey(c.legal_basis));
+  return form;
+}
+
+// The failed form's values and errors, or the stored values and none.
+struct FormState {
+  core::Form values;
+  core::FieldErrors errors;
+};
+FormState StateFor(const AdminContactDetailArea::FailedForm* failed, const std::string& id,
+                   const core::Form& stored) {
+  if (failed && failed->form_id == id) return {failed->values, failed->errors};
+  return {stored, {}};
+}
+
+// An error result: 404 for a missing id (or another tenant's), else a server error.
+Response FailureOf(const AdminPages& pages, const AdminContext& ctx, const core::Error& e) {
+  if (e.code == core::ErrorCode::kNotFound) return pages.NotFound(ctx);
+  throw std::runtime_error("contact detail: " + e.message);
+}
+
+void AppendCsvRow(std::string& out, const std::vector<std::string>& cells) {
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    if (i > 0) out += ';';
+    const std::string& c = cells[i];
+    if (c.find_first_of(";\"\r\n") == std::string::npos) {
+      out += c;
+      continue;
+    }
+    out += '"';
+    for (char ch : c) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+    out += '"';
+  }
+  out += "\r\n";
+}
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// The rows of a full export whose e-mail address is in `emails` (lower case), header kept.
+// The export neutralises formula-like cells with a leading ', so it is ignored here.
+std::string FilterExport(const std::string& csv, const std::set<std::string>& emails) {
+  auto text = app::DecodeCsvBytes(csv);  // without the BOM
+  if (!text) return csv;
+  auto table = app::ParseCsv(*text);
+  if (!table || table->records.empty()) return csv;
+  const auto& header = table->records.front().cells;
+  auto col = std::find_if(header.begin(), header.end(),
+                          [](const std::string& h) { return app::MapCsvHeader(h) == "email"; });
+  if (col == header.end()) return csv;
+  const auto index = static_cast<std::size_t>(col - header.begin());
+  std::string out = "\xEF\xBB\xBF";
+  AppendCsvRow(out, header);
+  for (std::size_t i = 1; i < table->records.size(); ++i) {
+    const auto& cells = table->records[i].cells;
+    std::string email = index < cells.size() ? cells[index] : "";
+    if (!email.empty() && email.front() == '\'') email.erase(0, 1);
+    if (emails.contains(Lower(email))) AppendCsvRow(out, cells);
+  }
+  return out;
+}
+
+}  // namespace
+
+AdminContactDetailArea::~AdminContactDetailArea() {
+  stopping_ = true;
+  std::lock_guard lock(workers_mutex_);
+  for (auto& w : workers_) {
+    if (w.thread.joinable()) w.thread.join();
+  }
+}
+
+std::optional<Response> AdminContactDetailArea::Handle(const AdminContext& ctx) {
+  const std::string& path = ctx.request.path;
+  if (path.rfind(kBase, 0) != 0) return std::nullopt;
+  std::string rest = path.substr(kBase.size());
+  const bool get = ctx.request.method == "GET" || ctx.request.method == "HEAD";
+  if (rest == "new") return get || ctx.IsPost() ? std::optional(NewContact(ctx)) : std::nullopt;
+  if (rest == "export") return get ? std::optional(Export(ctx)) : std::nullopt;
+  if (rest == "import") {
+    if (ctx.IsPost()) return StartImport(ctx);
+    return get ? std::optional(ImportForm(ctx, "", 200)) : std::nullopt;
+  }
+  if (rest.rfind("import/", 0) == 0) {
+    std::string job = rest.substr(7);
+    bool status = job.size() > 7 && job.substr(job.size() - 7) == "/status";
+    if (status) job.resize(job.size() - 7);
+    auto id = ParseId(job);
+    if (!id || !get) return services_.pages.NotFound(ctx);
+    return status ? ImportStatus(ctx, *id) : ImportPage(ctx, *id);
+  }
+  auto slash = rest.find('/');
+  auto id = ParseId(rest.substr(0, slash));
+  if (!id) return std::nullopt;  // not a contact path; perhaps another area's
+  std::string action = slash == std::string::npos ? "" : rest.substr(slash + 1);
+  if (action == "erase") return Erase(ctx, *id);
+  if (ctx.IsPost()) return PostDetail(ctx, *id, action);
+  if (!get || !action.empty()) return services_.pages.NotFound(ctx);
+  return Detail(ctx, *id, nullptr);
+}
+
+Response AdminContactDetailArea::Detail(const AdminContext& ctx, core::ContactId id,
+                                        const FailedForm* failed) {
+  auto d = app::LoadContactDetail(services_.store, ctx.tenant.id, id);
+  if (!d) return FailureOf(services_.pages, ctx, d.error());
+  const Texts t{services_.pages, ctx.lang};
+  const std::string base = std::string(kBase) + std::to_string(id);
+  const auto state = static_cast<std::size_t>(d->state);
+  json data = {
+      {"title", core::DisplayName(d->contact.data).empty() ? d->contact.data.email
+                                                           : core::DisplayName(d->contact.data)},
+      {"base", base},
+      {"id", id},
+      {"erased", d->contact.erased},
+      {"email", d->contact.data.email},
+      {"state",
+       {{"label", t.Raw("cl_state_" + std::string(core::ConsentStateKey(d->state)))},
+        {"badge", kBadges[state]}}},
+      {"basis", t.Raw("cl_basis_" + std::string(core::LegalBasisKey(d->contact.legal_basis)))},
+      {"created", DateOf(d->contact.created_at, ctx.lang)},
+      {"updated", DateOf(d->contact.updated_at, ctx.lang)},
+      {"mail_href", "/admin/mailings/new?c" + std::to_string(id) + "=1"}};
+  data["consent"] = ConsentView(*d, t);
+  data["has_consent"] = d->consent.has_value();
+  if (d->deletion_request) {
+    data["deletion"] = {{"href", "/admin/deletions/" + std::to_string(d->deletion_request->id)},
+                        {"received", DateOf(d->deletion_request->received_at, ctx.lang)},
+                        {"due", DateOf(d->deletion_request->due_at, ctx.lang)}};
+  }
+  json profiles = json::array();
+  for (const auto& p : d->profiles) profiles.push_back({{"summary", ProfileSummary(p)}});
+  data["profiles"] = profiles;
+  data["has_profiles"] = !profiles.empty();
+  data["links"] = LinksView(*d, t, services_.clock.Now());
+  data["has_links"] = !d->links.empty();
+  data["timeline"] = TimelineView(*d, t, UserNames(services_.store, ctx.tenant.id));
+  const core::Form stored = DetailAsForm(d->contact);
+  auto master = StateFor(failed, "cd-master", stored);
+  data["master_fields"] = MasterFields(t, "cd-master", master.values, master.errors);
+  const core::Form today = {{"date", core::FormatIsoDate(services_.clock.Now())}};
+  auto consent = StateFor(failed, "cd-consent", today);
+  data["consent_fields"] = DeclarationFields(t, "cd-consent", consent.values, consent.errors, true);
+  auto withdraw = StateFor(failed, "cd-withdraw", {});
+  data["withdraw_fields"] =
+      DeclarationFields(t, "cd-withdraw", withdraw.values, withdraw.errors, false);
+  if (failed) {
+    data["error_summary"] = ErrorSummary(failed->form_id, failed->errors, ctx.lang);
+    data["has_errors"] = true;
+    data["open_" + failed->form_id.substr(3)] = true;
+  }
+  return services_.pages.Page(ctx, "admin/contact_detail", std::move(data), failed ? 422 : 200);
+}
+
+Response AdminContactDetailArea::PostDetail(const AdminContext& ctx, core::ContactId id,
+                                            const std::string& action) {
+  const app::Actor actor = ActorOf(ctx);
+  const std::string base = std::string(kBase) + std::to_string(id);
+  core::Result<app::AdminFormOutcome> outcome = core::NotFound("action");
+  std::string form_id, done;
+  if (action.empty()) {
+    outcome = app::UpdateContactByBroker(services_.store, services_.clock, services_.crypto,
+                                         services_.phones, actor, id, ctx.form);
+    form_id = "cd-master", done = "cd_saved";
+  } else if (action == "consent") {
+    outcome = app::RecordConsentByBroker(services_.store, services_.clock, services_.crypto, actor,
+                                         id, ctx.form);
+    form_id = "cd-consent", done = "cd_consent";
+  } else if (action == "withdrawal") {
+    outcome = app::RecordWithdrawalByBroker(services_.store, services_.clock, services_.crypto,
+                                            actor, id, ctx.form);
+    form_id = "cd-withdraw", done = "cd_withdrawal";
+  } else if (action == "revoke-links") {
+    auto revoked = app::RevokeLinks(services_.store, services_.clock, actor, id);
+    if (!revoked) return FailureOf(services_.pages, ctx, revoked.error());
+    return AdminPages::SeeOther(base, "cd_links_revoked");
+  } else {
+    return services_.pages.NotFound(ctx);
+  }
+  if (!outcome) return FailureOf(services_.pages, ctx, outcome.error());
+  if (outcome->saved()) return AdminPages::SeeOther(base, done);
+  FailedForm failed{form_id, ctx.form, outcome->errors};
+  return Detail(ctx, id, &failed);
+}
+
+Response AdminContactDetailArea::NewContact(const AdminContext& ctx) {
+  const Texts t{services_.pages, ctx.lang};
+  core::FieldErrors errors;
+  core::Form values = {{"legal_basis", "none"}, {"sprache", "de"}, {"land", "DE"}};
+  if (ctx.IsPost()) {
+    auto outcome = app::CreateContactByBroker(services_.store, services_.clock, services_.crypto,
+                                              services_.phones, ActorOf(ctx), ctx.form);
+    if (!outcome) return FailureOf(services_.pages, ctx, outcome.error());
+    if (outcome->saved()) {
+      return AdminPages::SeeOther(std::string(kBase) + std::to_string(outcome->id), "cd_created");
+    }
+    errors = std::move(outcome->errors);
+    values = ctx.form;
+  }
+  json data = {{"title", t("new_title")},
+               {"fields", MasterFields(t, "cd-new", values, errors)},
+               {"error_summary", ErrorSummary("cd-new", errors, ctx.lang)},
+               {"has_errors", !errors.empty()}};
+  return services_.pages.Page(ctx, "admin/contact_new", std::move(data),
+                              errors.empty() ? 200 : 422);
+}
+
+Response AdminContactDetailArea::Erase(const AdminContext& ctx, core::ContactId id) {
+  auto d = app::LoadContactDetail(services_.store, ctx.tenant.id, id);
+  if (!d || d->contact.erased) return services_.pages.NotFound(ctx);
+  const Texts t{services_.pages, ctx.lang};
+  const std::string base = std::string(kBase) + std::to_string(id);
+  std::string error;
+  if (ctx.IsPost()) {
+    std::string reason = core::Trim(FormValue(ctx.form, "reason"));
+    core::FieldErrors errors;
+    if (reason.empty()) {
+      error = t("erase_reason_required");
+    } else if (!core::CheckText("reason", reason, 500, errors)) {
+      error = ErrorFor(errors, "reason", ctx.lang);
+    } else if (FormValue(ctx.form, "confirm") != "yes") {
+      error = t("erase_confirm_required");
+    } else {
+      auto status = app::EraseContact(services_.store, services_.clock, services_.crypto,
+                                      ActorOf(ctx), id, reason);
+      if (!status) return FailureOf(services_.pages, ctx, status.error());
+      return AdminPages::SeeOther(base, "cd_erased");
+    }
+  }
+  json data = {{"title", t("erase_title")},
+               {"base", base},
+               {"name", core::DisplayName(d->contact.data)},
+               {"email", d->contact.data.email},
+               {"reason", FormValue(ctx.form, "reason")},
+               {"error", error},
+               {"invalid", !error.empty()}};
+  return services_.pages.Page(ctx, "admin/contact_erase", std::move(data),
+                              error.empty() ? 200 : 422);
+}
+
+Response AdminContactDetailArea::Export(const AdminContext& ctx) {
+  auto csv = app::ExportContactsCsv(services_.store, ctx.tenant.id);
+  if (!csv) return FailureOf(services_.pages, ctx, csv.error());
+  core::Form fields(ctx.request.query.begin(), ctx.request.query.end());
+  const auto parsed = app::ParseContactQuery(fields);
+  const auto& q = parsed.query;
+  std::string body = std::move(*csv);
+  if (!q.text.empty() || !q.state.empty() || !q.basis.empty() || !q.kontaktart.empty()) {
+    auto ids = app::MatchingContactIds(services_.store, ctx.tenant.id, q);
+    if (!ids) return FailureOf(services_.pages, ctx, ids.error());
+    std::set<std::string> emails;
+    auto status = services_.store.Read([&](core::ReadTx& tx) -> core::Status {
+      for (auto id : *ids) {
+        auto c = tx.FindContact(ctx.tenant.id, id);
+        if (c && !c->erased) emails.insert(Lower(c->data.email));
+      }
+      return {};
+    });
+    if (!status) return FailureOf(services_.pages, ctx, status.error());
+    body = FilterExport(body, emails);
+  }
+  Response r;
+  r.content_type = "text/csv; charset=utf-8";
+  r.headers.emplace_back(
+      "Content-Disposition",
+      "attachment; filename=\"kontakte-" + core::FormatIsoDate(services_.clock.Now()) + ".csv\"");
+  r.body = std::move(body);
+  return r;
+}
+
+Response AdminContactDetailArea::ImportForm(const AdminContext& ctx, const std::string& error,
+                                            int status) {
+  const Texts t{services_.pages, ctx.lang};
+  json data = {{"title", t("import_title")},
+               {"action", "/admin/contacts/import?csrf=" + PercentEncode(ctx.csrf)},
+               {"error", error},
+               {"invalid", !error.empty()}};
+  return services_.pages.Page(ctx, "admin/contact_import", std::move(data), status);
+}
+
+Response AdminContactDetailArea::StartImport(const AdminContext& ctx) {
+  const Texts t{services_.pages, ctx.lang};
+  auto boundary = MultipartBoundary(ctx.request.Header("content-type"));
+  if (!boundary) return ImportForm(ctx, t("import_no_file"), 422);
+  auto parts = ParseMultipart(ctx.request.body, *boundary);
+  const MultipartPart* file = parts ? FindPart(*parts, "file") : nullptr;
+  if (!file || file->body.empty()) return ImportForm(ctx, t("import_no_file"), 422);
+  const app::Actor actor = ActorOf(ctx);
+  auto job = app::StartImportJob(services_.store, services_.clock, actor,
+                                 core::SanitizeForDisplay(file->filename.value_or("")));
+  if (!job) return FailureOf(services_.pages, ctx, job.error());
+  RunInBackground(actor, *job, file->body);
+  return AdminPages::SeeOther("/admin/contacts/import/" + std::to_string(*job));
+}
+
+void AdminContactDetailArea::RunInBackground(const app::Actor& actor, std::int64_t job,
+                                             std::string bytes) {
+  std::lock_guard lock(workers_mutex_);
+  workers_.remove_if([](Worker& w) {
+    if (!w.done) return false;
+    w.thread.join();
+    return true;
+  });
+  Worker& w = workers_.emplace_back();
+  w.thread = std::thread([this, &w, actor, job, bytes = std::move(bytes)] {
+    auto status =
+        app::RunImportJob(services_.store, services_.clock, services_.crypto, services_.phones,
+                          actor, job, bytes, [this] { return stopping_.load(); });
+    (void)status;  // the job row says how it ended
+    w.done = true;
+  });
+}
+
+namespace {
+
+json JobJson(const core::ImportJob& j) {
+  const std::int64_t percent = j.total_rows > 0 ? j.processed_rows * 100 / j.total_rows
+                               : j.state == core::ImportJobState::kRunning ? 0
+                                                                           : 100;
+  json errors = json::parse(j.errors, nullptr, false);
+  return {{"state", core::ImportJobStateKey(j.state)},
+          {"total", j.total_rows},
+          {"processed", j.processed_rows},
+          {"percent", percent},
+          {"inserted", j.inserted},
+          {"updated", j.updated},
+          {"unchanged", j.unchanged},
+          {"error_count", errors.is_array() ? errors.size() : 0},
+          {"failure", j.failure}};
+}
+
+}  // namespace
+
+Response AdminContactDetailArea::ImportPage(const AdminContext& ctx, std::int64_t id) {
+  auto job = app::FindImportJob(services_.store, ctx.tenant.id, id);
+  if (!job) return FailureOf(services_.pages, ctx, job.error());
+  const Texts t{services_.pages, ctx.lang};
+  json data = JobJson(*job);
+  data["title"] = t("import_title");
+  data["id"] = id;
+  data["file_name"] = job->file_name;
+  data["running"] = job->state == core::ImportJobState::kRunning;
+  data["done"] = job->state == core::ImportJobState::kDone;
+  data["failed"] = job->state == core::ImportJobState::kFailed;
+  data["status_href"] = "/admin/contacts/import/" + std::to_string(id) + "/status";
+  data["self_href"] = "/admin/contacts/import/" + std::to_string(id);
+  json rows = json::array();
+  json errors = json::parse(job->errors, nullptr, false);
+  if (errors.is_array()) {
+    for (const auto& e : errors) {
+      std::string field = e.value("field", "");
+      std::string label = field.empty() ? "–" : t.Raw("f_" + field);
+      rows.push_back({{"line", e.value("line", 0)},
+                      {"field", label.rfind("f_", 0) == 0 ? field : label},
+                      {"message", e.value(ctx.lang == "en" ? "message_en" : "message_de", "")}});
+    }
+  }
+  data["errors"] = rows;
+  data["has_errors"] = !rows.empty();
+  return services_.pages.Page(ctx, "admin/contact_import_job", std::move(data));
+}
+
+Response AdminContactDetailArea::ImportStatus(const AdminContext& ctx, std::int64_t id) {
+  auto job = app::FindImportJob(services_.store, ctx.tenant.id, id);
+  if (!job && job.error().code == core::ErrorCode::kNotFound)
+    return AdminPages::Json({{"error", "not found"}}, 404);
+  if (!job) return FailureOf(services_.pages, ctx, job.error());
+  return AdminPages::Json(JobJson(*job));
+}
+
+}  // namespace consentd::http
