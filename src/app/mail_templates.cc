@@ -1,6 +1,10 @@
 #include "app/mail_templates.h"
 
+#include <algorithm>
 #include <kainjow/mustache.hpp>
+
+#include "core/link_token.h"
+#include "core/validation.h"
 
 namespace consentd::app {
 namespace {
@@ -263,6 +267,105 @@ RenderedMail CompiledTemplate::Render(const TemplateValues& values) const {
   out.text = parsed_->text->render(d);
   if (parsed_->html) out.html = parsed_->html->render(d);
   return out;
+}
+
+void AddSampleLinkValues(std::string_view base_url, core::Time now, TemplateValues& values) {
+  const std::string base(base_url);
+  values["consent_url"] = base + "/c/BEISPIEL-LINK";
+  values["unsubscribe_url"] = base + "/u/BEISPIEL-LINK";
+  values["bestaetigungs_url"] = base + "/e/BEISPIEL-LINK";
+  values["neue_email"] = "erika.neu@example.de";
+  values["link_gueltig_bis"] = core::FormatGermanDate(now + core::kDefaultTokenLifetime);
+}
+
+bool CheckMultilineText(std::string_view field, std::string_view value, std::size_t max_code_points,
+                        core::FieldErrors& errors) {
+  // CheckText refuses line breaks and tabs, which a body needs; every other rule holds.
+  std::string flat(value);
+  std::replace_if(
+      flat.begin(), flat.end(), [](char c) { return c == '\n' || c == '\t'; }, ' ');
+  return core::CheckText(field, flat, max_code_points, errors);
+}
+
+core::ContactData SampleContact() {
+  core::ContactData c;
+  c.anrede = "Frau";
+  c.titel = "Dr.";
+  c.vorname = "Erika";
+  c.nachname = "Mustermann";
+  c.email = "erika.mustermann@example.de";
+  return c;
+}
+
+namespace {
+
+// Limits on what a person may type into a template; lines are unknown here (0).
+std::vector<core::TemplateProblem> TextProblems(const core::MailTemplate& t) {
+  core::FieldErrors errors;
+  core::CheckText("name", t.name, 100, errors);
+  if (core::CheckText("subject", t.subject, 200, errors)) {
+    core::CheckHeaderText("subject", t.subject, errors);
+  }
+  CheckMultilineText("body_text", t.body_text, 50000, errors);
+  CheckMultilineText("body_html", t.body_html, 100000, errors);
+  std::vector<core::TemplateProblem> problems;
+  for (auto& e : errors) problems.push_back({e.field, 0, e.message_de, e.message_en});
+  return problems;
+}
+
+std::vector<core::TemplateProblem> DraftProblems(const core::MailTemplate& t) {
+  auto problems = TextProblems(t);
+  if (!problems.empty()) return problems;
+  return core::CheckTemplate(t, core::RequiredLinkOf(t.key));
+}
+
+}  // namespace
+
+TemplatePreview PreviewTemplate(const core::Tenant& tenant, const core::MailTemplate& draft,
+                                std::string_view base_url, core::Time now) {
+  TemplatePreview out;
+  out.problems = DraftProblems(draft);
+  if (!out.problems.empty()) return out;
+  auto compiled = CompiledTemplate::Compile(draft);
+  if (!compiled) {
+    out.problems.push_back({"body_text", 0, compiled.error().message, compiled.error().message});
+    return out;
+  }
+  TemplateValues values = TenantValues(tenant);
+  AddContactValues(SampleContact(), values);
+  AddSampleLinkValues(base_url, now, values);
+  out.mail = (*compiled)->Render(values);
+  return out;
+}
+
+core::Result<std::vector<core::TemplateProblem>> SaveTemplateDraft(core::Store& store,
+                                                                   const core::Clock& clock,
+                                                                   const Actor& actor,
+                                                                   core::MailTemplate draft) {
+  auto problems = DraftProblems(draft);
+  if (!problems.empty()) return problems;
+  if (auto compiled = CompiledTemplate::Compile(draft); !compiled) {
+    const std::string& why = compiled.error().message;
+    return std::vector<core::TemplateProblem>{{"body_text", 0, why, why}};
+  }
+  const core::Time now = clock.Now();
+  auto status = store.Write([&](core::WriteTx& tx) -> core::Status {
+    auto current = tx.FindTemplate(actor.tenant, draft.key, draft.language);
+    if (!current) return current.error();
+    draft.id = current->id;
+    draft.tenant_id = actor.tenant;
+    draft.updated_at = now;
+    CONSENTD_RETURN_IF_ERROR(tx.SaveTemplate(draft));
+    nlohmann::json detail = {{"key", draft.key},
+                             {"language", draft.language},
+                             {"subject_changed", current->subject != draft.subject},
+                             {"text_changed", current->body_text != draft.body_text},
+                             {"html_changed", current->body_html != draft.body_html}};
+    return WriteAudit(tx, actor, "template.save", "template:" + draft.key + "/" + draft.language,
+                      detail, now);
+  });
+  if (!status) return status.error();
+  return problems;
 }
 
 }  // namespace consentd::app

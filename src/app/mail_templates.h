@@ -3,12 +3,16 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "app/audit.h"
 #include "core/mail_template.h"
 #include "core/ports.h"
 #include "core/store.h"
+#include "core/validation.h"
 
 namespace consentd::app {
 
@@ -25,6 +29,16 @@ using TemplateValues = std::map<std::string, std::string>;
 TemplateValues TenantValues(const core::Tenant& tenant);
 // Adds the contact's placeholders (anrede_brief, vorname, ...) to `values`.
 void AddContactValues(const core::ContactData& contact, TemplateValues& values);
+
+// The link placeholders (consent_url, unsubscribe_url, bestaetigungs_url, neue_email,
+// link_gueltig_bis) filled with samples for a preview: nothing is issued, the links lead
+// nowhere.
+void AddSampleLinkValues(std::string_view base_url, core::Time now, TemplateValues& values);
+// As core::CheckText, but line breaks (\n) and tabs are allowed: for mail bodies.
+bool CheckMultilineText(std::string_view field, std::string_view value, std::size_t max_code_points,
+                        core::FieldErrors& errors);
+// A made-up contact for template previews: Frau Dr. Erika Mustermann.
+core::ContactData SampleContact();
 
 // A Message-ID for message row `message_id` of `tenant`: unique, and in the sender's domain.
 std::string NewMessageId(const core::Crypto& crypto, const core::Tenant& tenant,
@@ -52,5 +66,23 @@ class CompiledTemplate {
   explicit CompiledTemplate(std::unique_ptr<Parsed> parsed);
   std::unique_ptr<Parsed> parsed_;
 };
+
+// A template draft checked and rendered for the sample contact.
+struct TemplatePreview {
+  std::vector<core::TemplateProblem> problems;  // empty: the draft is safe
+  std::optional<RenderedMail> mail;             // when there are no problems
+};
+// Checks `draft` (text limits and the template check) and renders it for SampleContact()
+// of `tenant`. Pure.
+TemplatePreview PreviewTemplate(const core::Tenant& tenant, const core::MailTemplate& draft,
+                                std::string_view base_url, core::Time now);
+
+// Saves `draft` over the tenant's existing template of the same key and language, with the
+// audit entry "template.save" of `actor`, in one unit of work. When the draft has problems
+// nothing is saved and they are returned; kNotFound when the template does not exist.
+core::Result<std::vector<core::TemplateProblem>> SaveTemplateDraft(core::Store& store,
+                                                                   const core::Clock& clock,
+                                                                   const Actor& actor,
+                                                                   core::MailTemplate draft);
 
 }  // namespace consentd::app

@@ -1,6 +1,7 @@
 #include "app/mailing.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "app/mail_templates.h"
 #include "core/validation.h"
@@ -14,19 +15,17 @@ namespace {
 
 constexpr int kChunk = 500;
 
+Result<core::MailingId> CreateMailingAudited(core::Store& store, const core::Clock& clock,
+                                             const MailingRequest& request, const Actor* actor);
+
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
 }
 
 Status CheckRequest(const MailingRequest& r) {
-  core::FieldErrors errors;
-  if (core::Trim(r.subject).empty()) {
-    return core::InvalidArgument("subject: Bitte geben Sie einen Betreff ein.");
-  }
-  if (!core::CheckText("subject", r.subject, 200, errors) ||
-      !core::CheckHeaderText("subject", r.subject, errors) ||
-      !core::CheckText("lawful_confirmation", r.lawful_confirmation, 500, errors)) {
+  core::FieldErrors errors = CheckMailingFields(r);
+  if (!errors.empty()) {
     return core::InvalidArgument(errors.front().field + ": " + errors.front().message_de);
   }
   if (r.contacts.empty() == r.filter.empty()) {
@@ -82,34 +81,16 @@ struct ChunkContext {
   core::Time now;
 };
 
-Result<core::RecipientFacts> FactsOf(core::WriteTx& tx, const ChunkContext& ctx,
-                                     const core::Contact& contact) {
-  core::RecipientFacts facts;
-  facts.contact = &contact;
-  auto consent = tx.FindConsent(ctx.tenant.id, contact.id, ctx.purpose);
-  auto deletion = tx.FindOpenDeletionRequest(ctx.tenant.id, contact.id);
-  auto suppressed = tx.IsSuppressed(ctx.tenant.id, ctx.crypto.Sha256Hex(Lower(contact.data.email)));
-  if (!consent) return consent.error();
-  if (!deletion) return deletion.error();
-  if (!suppressed) return suppressed.error();
-  facts.consent = *consent;
-  facts.deletion_requested = deletion->has_value();
-  facts.suppressed = *suppressed;
-  return facts;
-}
-
 // Renders the message with a fresh link, or marks it skipped.
 Status PrepareMessage(core::WriteTx& tx, const ChunkContext& ctx, core::Message& m) {
   auto contact = tx.FindContact(ctx.tenant.id, m.contact_id);
   if (!contact) return contact.error();
-  auto facts = FactsOf(tx, ctx, *contact);
-  if (!facts) return facts.error();
-  core::SkipReason skip =
-      contact->erased ? core::SkipReason::kSuppressed
-                      : core::EligibilityOf(*facts, !ctx.mailing.lawful_confirmation.empty());
-  if (skip != core::SkipReason::kNone) {
+  auto skip = SkipReasonOf(tx, ctx.crypto, ctx.tenant.id, ctx.purpose, *contact,
+                           !ctx.mailing.lawful_confirmation.empty());
+  if (!skip) return skip.error();
+  if (*skip != core::SkipReason::kNone) {
     m.state = core::MessageState::kSkipped;
-    m.skip_reason = std::string(core::SkipReasonKey(skip));
+    m.skip_reason = std::string(core::SkipReasonKey(*skip));
     return tx.UpdateMessage(m);
   }
   std::string token = core::Base64UrlEncode(ctx.crypto.RandomBytes(core::kTokenBytes));
@@ -173,6 +154,18 @@ bool MailingSummary::Finished() const {
 
 Result<core::MailingId> CreateMailing(core::Store& store, const core::Clock& clock,
                                       const MailingRequest& request) {
+  return CreateMailingAudited(store, clock, request, nullptr);
+}
+
+Result<core::MailingId> CreateMailing(core::Store& store, const core::Clock& clock,
+                                      const MailingRequest& request, const Actor& actor) {
+  return CreateMailingAudited(store, clock, request, &actor);
+}
+
+namespace {
+
+Result<core::MailingId> CreateMailingAudited(core::Store& store, const core::Clock& clock,
+                                             const MailingRequest& request, const Actor* actor) {
   CONSENTD_RETURN_IF_ERROR(CheckRequest(request));
   core::MailingId id = 0;
   auto status = store.Write([&](core::WriteTx& tx) -> Status {
@@ -208,11 +201,19 @@ Result<core::MailingId> CreateMailing(core::Store& store, const core::Clock& clo
     auto inserted = tx.InsertMailing(m);
     if (!inserted) return inserted.error();
     id = *inserted;
-    return tx.InsertPendingMessages(request.tenant, id, *recipients, now);
+    CONSENTD_RETURN_IF_ERROR(tx.InsertPendingMessages(request.tenant, id, *recipients, now));
+    if (actor == nullptr) return {};
+    nlohmann::json detail = {{"subject", copy.subject},
+                             {"template", copy.key + "/" + copy.language},
+                             {"recipients", recipients->size()},
+                             {"lawful_confirmation", !request.lawful_confirmation.empty()}};
+    return WriteAudit(tx, *actor, "mailing.create", "mailing:" + std::to_string(id), detail, now);
   });
   if (!status) return status.error();
   return id;
 }
+
+}  // namespace
 
 Status PrepareMailing(core::Store& store, const core::Clock& clock, const core::Crypto& crypto,
                       const LinkSettings& links, core::TenantId tenant, core::MailingId mailing_id,
@@ -297,6 +298,155 @@ Result<MailingSummary> SummarizeMailing(core::Store& store, core::TenantId tenan
   });
   if (!status) return status.error();
   return summary;
+}
+
+namespace {
+
+// Contact ids without repeats, in the order given.
+std::vector<core::ContactId> UniqueInOrder(const std::vector<core::ContactId>& ids) {
+  std::vector<core::ContactId> out;
+  std::unordered_set<core::ContactId> seen;
+  seen.reserve(ids.size());
+  for (core::ContactId id : ids) {
+    if (seen.insert(id).second) out.push_back(id);
+  }
+  return out;
+}
+
+Result<RecipientCheck> CheckRecipient(core::ReadTx& tx, const core::Crypto& crypto,
+                                      core::PurposeId purpose, const core::Contact& contact,
+                                      bool lawful_confirmed) {
+  RecipientCheck check{contact, core::SkipReason::kNone, false};
+  auto reason = SkipReasonOf(tx, crypto, contact.tenant_id, purpose, contact, false);
+  if (!reason) return reason.error();
+  check.reason = *reason;
+  check.needs_lawful_confirmation = *reason == core::SkipReason::kNoLegalBasis;
+  if (check.needs_lawful_confirmation && lawful_confirmed) {
+    reason = SkipReasonOf(tx, crypto, contact.tenant_id, purpose, contact, true);
+    if (!reason) return reason.error();
+    check.reason = *reason;
+  }
+  return check;
+}
+
+// The recipients of `ids` that exist in the tenant, at most `limit`, into `preview`.
+Status CheckRecipients(core::ReadTx& tx, const core::Crypto& crypto, const MailingRequest& r,
+                       core::PurposeId purpose, const std::vector<core::ContactId>& ids,
+                       std::size_t limit, MailingPreview& preview) {
+  std::vector<RecipientCheck>& out = preview.recipients;
+  for (core::ContactId id : ids) {
+    if (out.size() >= limit) break;
+    auto contact = tx.FindContact(r.tenant, id);
+    if (!contact && contact.error().code == core::ErrorCode::kNotFound) {
+      preview.dropped.push_back(id);
+      continue;
+    }
+    if (!contact) return contact.error();
+    auto check = CheckRecipient(tx, crypto, purpose, *contact, !r.lawful_confirmation.empty());
+    if (!check) return check.error();
+    out.push_back(std::move(*check));
+  }
+  return {};
+}
+
+const RecipientCheck* PreviewedRecipient(const std::vector<RecipientCheck>& recipients,
+                                         core::ContactId wanted) {
+  for (const auto& r : recipients) {
+    if (r.contact.id == wanted) return &r;
+  }
+  return recipients.empty() ? nullptr : &recipients.front();
+}
+
+// The mail `copy` would give `tenant`'s contact, with a sample link in place of a real one.
+RenderedMail RenderSample(const CompiledTemplate& compiled, const core::Tenant& tenant,
+                          const core::Contact& contact, const LinkSettings& links, core::Time now) {
+  TemplateValues values = TenantValues(tenant);
+  AddContactValues(contact.data, values);
+  AddSampleLinkValues(links.base_url, now, values);
+  return compiled.Render(values);
+}
+
+}  // namespace
+
+core::FieldErrors CheckMailingFields(const MailingRequest& r) {
+  core::FieldErrors errors;
+  if (core::Trim(r.subject).empty()) {
+    errors.push_back({"subject", "Bitte geben Sie einen Betreff ein.", "Please enter a subject."});
+  } else if (core::CheckText("subject", r.subject, 200, errors)) {
+    core::CheckHeaderText("subject", r.subject, errors);
+  }
+  if (r.body_text) CheckMultilineText("body_text", *r.body_text, 20000, errors);
+  core::CheckText("lawful_confirmation", r.lawful_confirmation, 500, errors);
+  return errors;
+}
+
+Result<core::SkipReason> SkipReasonOf(core::ReadTx& tx, const core::Crypto& crypto,
+                                      core::TenantId tenant, core::PurposeId purpose,
+                                      const core::Contact& contact, bool lawful_confirmed) {
+  // An erased contact keeps only a tombstone and its hashed address on the suppression list.
+  if (contact.erased) return core::SkipReason::kSuppressed;
+  auto consent = tx.FindConsent(tenant, contact.id, purpose);
+  auto deletion = tx.FindOpenDeletionRequest(tenant, contact.id);
+  auto suppressed = tx.IsSuppressed(tenant, crypto.Sha256Hex(Lower(contact.data.email)));
+  if (!consent) return consent.error();
+  if (!deletion) return deletion.error();
+  if (!suppressed) return suppressed.error();
+  core::RecipientFacts facts;
+  facts.contact = &contact;
+  facts.consent = *consent;
+  facts.deletion_requested = deletion->has_value();
+  facts.suppressed = *suppressed;
+  return core::EligibilityOf(facts, lawful_confirmed);
+}
+
+Result<MailingPreview> PreviewMailing(core::Store& store, const core::Clock& clock,
+                                      const core::Crypto& crypto, const LinkSettings& links,
+                                      const MailingRequest& request,
+                                      core::ContactId preview_contact, std::size_t check_limit) {
+  MailingPreview out;
+  const std::vector<core::ContactId> ids = UniqueInOrder(request.contacts);
+  out.selected = ids.size();
+  auto status = store.Read([&](core::ReadTx& tx) -> Status {
+    auto tenant = tx.FindTenant(request.tenant);
+    if (!tenant) return tenant.error();
+    auto tmpl = tx.FindTemplate(request.tenant, request.template_key, request.language);
+    if (!tmpl) return tmpl.error();
+    auto purpose = tx.FindPurpose(request.tenant, core::kDefaultPurposeKey);
+    if (!purpose) return purpose.error();
+    CONSENTD_RETURN_IF_ERROR(
+        CheckRecipients(tx, crypto, request, purpose->id, ids, check_limit, out));
+    core::MailTemplate copy = MailingCopy(*tmpl, request);
+    out.problems = core::CheckTemplate(copy, core::RequiredLinkOf(copy.key));
+    const RecipientCheck* shown = PreviewedRecipient(out.recipients, preview_contact);
+    if (!out.problems.empty() || shown == nullptr) return {};
+    auto compiled = CompiledTemplate::Compile(copy);
+    if (!compiled) {
+      out.problems.push_back({"body_text", 1, compiled.error().message, compiled.error().message});
+      return {};
+    }
+    out.previewed = shown->contact.id;
+    out.mail = RenderSample(**compiled, *tenant, shown->contact, links, clock.Now());
+    return {};
+  });
+  if (!status) return status.error();
+  return out;
+}
+
+Result<std::vector<MailingSummary>> ListMailingSummaries(core::Store& store, core::TenantId tenant,
+                                                         core::MailingId before_id, int limit) {
+  std::vector<MailingSummary> out;
+  auto status = store.Read([&](core::ReadTx& tx) -> Status {
+    auto mailings = tx.ListMailings(tenant, before_id, limit);
+    if (!mailings) return mailings.error();
+    for (auto& m : *mailings) {
+      auto counts = tx.CountMessages(tenant, m.id);
+      if (!counts) return counts.error();
+      out.push_back({std::move(m), std::move(*counts)});
+    }
+    return {};
+  });
+  if (!status) return status.error();
+  return out;
 }
 
 }  // namespace consentd::app

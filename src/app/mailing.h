@@ -7,9 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "app/audit.h"
+#include "app/mail_templates.h"
 #include "core/mailing.h"
 #include "core/ports.h"
 #include "core/store.h"
+#include "core/validation.h"
 
 namespace consentd::app {
 
@@ -52,6 +55,56 @@ struct MailingSummary {
 // message per selected contact — all in one unit of work. Returns the mailing id.
 core::Result<core::MailingId> CreateMailing(core::Store& store, const core::Clock& clock,
                                             const MailingRequest& request);
+// As above, and records the audit entry "mailing.create" of `actor` in the same unit.
+core::Result<core::MailingId> CreateMailing(core::Store& store, const core::Clock& clock,
+                                            const MailingRequest& request, const Actor& actor);
+
+// The fields a person types for a mailing (subject, own text, lawful confirmation), checked
+// with messages in German and English; empty when they are fine.
+core::FieldErrors CheckMailingFields(const MailingRequest& request);
+
+// Why `contact` would get no mail from a mailing, kNone when it would get one: the one rule
+// that both the mailing itself and its preview apply. An erased contact counts as suppressed.
+core::Result<core::SkipReason> SkipReasonOf(core::ReadTx& tx, const core::Crypto& crypto,
+                                            core::TenantId tenant, core::PurposeId purpose,
+                                            const core::Contact& contact, bool lawful_confirmed);
+
+// One selected contact as the preview sees it.
+struct RecipientCheck {
+  core::Contact contact;
+  core::SkipReason reason = core::SkipReason::kNone;
+  bool needs_lawful_confirmation = false;  // no legal basis: mailed only with confirmation
+};
+
+// What a mailing would do, before it is created.
+struct MailingPreview {
+  // The first `check_limit` contacts of the selection that exist in the tenant, in the
+  // order given; ids of other tenants and unknown ids are left out.
+  std::vector<RecipientCheck> recipients;
+  std::size_t selected = 0;  // size of the whole selection (unique ids)
+  // Ids among those checked that are not contacts of the tenant.
+  std::vector<core::ContactId> dropped;
+  // Problems of the mailing's text (the template with the own text applied), with lines.
+  std::vector<core::TemplateProblem> problems;
+  // The mail for the previewed recipient (with a sample link), unless there are problems or
+  // no recipient.
+  std::optional<RenderedMail> mail;
+  core::ContactId previewed = 0;
+};
+
+// Checks the recipients of `request.contacts` (at most `check_limit` of them) and renders
+// the mail for `preview_contact` (0: the first recipient). Writes nothing.
+core::Result<MailingPreview> PreviewMailing(core::Store& store, const core::Clock& clock,
+                                            const core::Crypto& crypto, const LinkSettings& links,
+                                            const MailingRequest& request,
+                                            core::ContactId preview_contact,
+                                            std::size_t check_limit);
+
+// Mailings of the tenant, newest first, with their counts; `before_id` 0 from the newest.
+core::Result<std::vector<MailingSummary>> ListMailingSummaries(core::Store& store,
+                                                               core::TenantId tenant,
+                                                               core::MailingId before_id,
+                                                               int limit);
 
 // Renders and queues the pending messages of a mailing in chunks (each chunk one unit of
 // work, so consent writes go on meanwhile), then marks it queued. Safe to call again after

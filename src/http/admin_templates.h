@@ -1,0 +1,28 @@
+// The template screens (Vorlagenverwaltung): GET /admin/templates (the list),
+// GET/POST /admin/templates/{key}/{lang} (edit, "Vorschau", save — saving is admin-only)
+// and POST /admin/templates/{key}/{lang}/preview (the live preview's HTML fragment).
+#pragma once
+
+#include <optional>
+
+#include "core/mail_template.h"
+#include "http/admin_area.h"
+#include "http/admin_areas.h"
+
+namespace consentd::http {
+
+// Thread-safe; keeps a copy of the services (whose members it borrows).
+class AdminTemplatesArea final : public AdminArea {
+ public:
+  explicit AdminTemplatesArea(const AdminServices& services) : services_(services) {}
+  std::optional<Response> Handle(const AdminContext& ctx) override;
+
+ private:
+  Response List(const AdminContext& ctx);
+  Response Edit(const AdminContext& ctx, const core::MailTemplate& current);
+  Response Preview(const AdminContext& ctx, const core::MailTemplate& current);
+
+  const AdminServices services_;
+};
+
+}  // namespace consentd::http
