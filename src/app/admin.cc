@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "app/deletion_inbox.h"  // --- deletions ---
 #include "app/evidence.h"
 #include "app/mail_templates.h"
 
@@ -119,6 +120,7 @@ Result<core::TenantId> CreateTenant(core::Store& store, const core::Crypto& cryp
     if (!user) return user.error();
     for (const auto& tmpl : DefaultTemplates(id, now))
       CONSENTD_RETURN_IF_ERROR(tx.SaveTemplate(tmpl));
+    CONSENTD_RETURN_IF_ERROR(EnsureDeletionTemplates(tx, id, now));  // --- deletions ---
     return SeedPurpose(tx, crypto, stored);
   });
   if (!status) return status.error();

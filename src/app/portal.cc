@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "app/deletion_inbox.h"  // --- deletions ---
 #include "app/evidence.h"
 #include "app/json_views.h"
 #include "app/page_mail.h"
@@ -320,6 +321,8 @@ Status Portal::RequestDeletion(std::string_view token, std::string_view note,
     auto request = core::NewDeletionRequest(tenant, scope->contact.id, now, std::string(note));
     auto id = tx.InsertDeletionRequest(request);
     if (!id) return id.error();
+    // --- deletions ---
+    CONSENTD_RETURN_IF_ERROR(NotifyBrokersOfRequest(tx, crypto_, tenant, *id, request.due_at, now));
     json payload = ContextJson(scope->token, ctx, now);
     payload["act"] = "deletion_request";
     payload["consent"] = ConsentJson(record);

@@ -4,7 +4,7 @@
 
 namespace consentd::core {
 namespace {
-constexpr std::array<std::pair<ActivityType, std::string_view>, 7> kNames = {{
+constexpr std::array<std::pair<ActivityType, std::string_view>, 9> kNames = {{
     {ActivityType::kEmailVersendet, "E-Mail versendet"},
     {ActivityType::kEinwilligung, "Einwilligung"},
     {ActivityType::kDatenaenderung, "Datenänderung"},
@@ -12,6 +12,9 @@ constexpr std::array<std::pair<ActivityType, std::string_view>, 7> kNames = {{
     {ActivityType::kWiderruf, "Widerruf"},
     {ActivityType::kLoeschantrag, "Löschantrag"},
     {ActivityType::kLinkErstellt, "Link erstellt"},
+    // --- deletions ---
+    {ActivityType::kLoeschung, "Löschung"},
+    {ActivityType::kLoeschentscheidung, "Löschentscheidung"},
 }};
 }  // namespace
 

@@ -22,6 +22,9 @@ enum class ActivityType {
   kLoeschantrag,    // deletion requested
   kLinkErstellt,    // a personal link was issued
   kEmailVersendet,  // a mail to the contact was accepted by the mail server
+  // --- deletions ---
+  kLoeschung,           // the contact's personal data was erased (the tombstone's last act)
+  kLoeschentscheidung,  // a deletion request was retained, rejected or extended
 };
 
 std::string_view ActivityTypeName(ActivityType type);  // "Einwilligung", ...
