@@ -5,7 +5,8 @@
 // clicks through what a recipient does: give consent, correct the phone number (with a
 // validation error first), add a search profile with German number formats, request
 // deletion. Once on a phone viewport and once on a desktop viewport, each with its own
-// demo contact; a third contact checks the English page. Full-page screenshots go to
+// demo contact; a third contact checks the English page. Each state of the page passes
+// axe-core's WCAG 2.1 A/AA rules (axe.mjs). Full-page screenshots go to
 // $CONSENTD_DOCS/screenshots (the docs show them).
 //
 // Builds nothing: it uses $CONSENTD_BIN (ctest sets it), else build/consentd of this tree.
@@ -21,6 +22,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
+
+import { AxeLog } from './axe.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
@@ -192,7 +195,12 @@ function parseGermanDate(s) {
 async function walkThrough({ contextOptions, contact, touch, shots }) {
   const { context, page, problems } = await openPage({ ...contextOptions, locale: 'de-DE' });
   const url = linkOf(contact);
-  const checkLayout = async (where) => { if (touch) await assertNoHorizontalScroll(page, where); };
+  const axe = new AxeLog();
+  const device = touch ? 'phone' : 'desktop';
+  const checkLayout = async (where) => {
+    if (touch) await assertNoHorizontalScroll(page, where);
+    await axe.check(page, `consent page (${device}), ${where}`);
+  };
   try {
     // --- the page as the mail link opens it
     const response = await page.goto(url);
@@ -311,6 +319,7 @@ async function walkThrough({ contextOptions, contact, touch, shots }) {
     if (shots.deletion) await screenshot(page, shots.deletion);
 
     assert.deepEqual(problems, [], 'console errors or failed requests');
+    axe.assertClean();
   } finally {
     await context.close();
   }
@@ -375,6 +384,9 @@ describe('consent page in Chromium', () => {
       await submit(page, page.locator('button#give-consent'), /[?&]done=consent\b/);
       assert.equal(await page.locator('html').getAttribute('lang'), 'en');
       assert.match(await text(page.locator('p.state[data-state=granted]')), /since/);
+      const axe = new AxeLog();
+      await axe.check(page, 'consent page (English), after consent');
+      axe.assertClean();
 
       // the switch in the header leads to the German page, whatever the browser asks for
       const toGerman = page.locator('header nav.lang a');
