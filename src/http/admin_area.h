@@ -3,6 +3,7 @@
 // CSRF, language, layout — and then offers the request to each area in turn.
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -63,6 +64,31 @@ class AdminPages {
   nlohmann::json Common(const AdminContext& ctx, nlohmann::json data) const;
   const PageRenderer& pages_;
 };
+
+// The id in a path segment ("42" of /admin/contacts/42): digits only, positive, fits an
+// int64; nullopt otherwise (the caller answers 404).
+inline std::optional<std::int64_t> ParseRowId(std::string_view s) {
+  if (s.empty() || s.size() > 18) return std::nullopt;
+  std::int64_t value = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  return value > 0 ? std::optional(value) : std::nullopt;
+}
+
+// A posted field as sent, or "" when absent.
+inline std::string FormField(const core::Form& form, std::string_view name) {
+  auto it = form.find(name);
+  return it == form.end() ? std::string() : it->second;
+}
+
+// A posted textarea with line breaks as LF (browsers send CRLF; texts are stored with LF).
+inline std::string TextareaField(const core::Form& form, std::string_view name) {
+  std::string s = FormField(form, name);
+  std::erase(s, '\r');
+  return s;
+}
 
 // One area of the admin UI. Implementations are thread-safe.
 class AdminArea {

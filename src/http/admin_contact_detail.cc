@@ -41,13 +41,6 @@ struct Texts {
 };
 
 // A positive id of at most 18 digits, or nullopt.
-std::optional<std::int64_t> ParseId(std::string_view s) {
-  if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string_view::npos)
-    return std::nullopt;
-  std::int64_t id = std::stoll(std::string(s));
-  return id > 0 ? std::optional(id) : std::nullopt;
-}
-
 app::Actor ActorOf(const AdminContext& ctx) { return {ctx.tenant.id, ctx.user.id, ctx.ip_prefix}; }
 
 std::string DateOf(core::Time t, std::string_view lang) {
@@ -308,12 +301,12 @@ std::optional<Response> AdminContactDetailArea::Handle(const AdminContext& ctx) 
     std::string job = rest.substr(7);
     bool status = job.size() > 7 && job.substr(job.size() - 7) == "/status";
     if (status) job.resize(job.size() - 7);
-    auto id = ParseId(job);
+    auto id = ParseRowId(job);
     if (!id || !get) return services_.pages.NotFound(ctx);
     return status ? ImportStatus(ctx, *id) : ImportPage(ctx, *id);
   }
   auto slash = rest.find('/');
-  auto id = ParseId(rest.substr(0, slash));
+  auto id = ParseRowId(rest.substr(0, slash));
   if (!id) return std::nullopt;  // not a contact path; perhaps another area's
   std::string action = slash == std::string::npos ? "" : rest.substr(slash + 1);
   if (action == "erase") return Erase(ctx, *id);

@@ -32,16 +32,6 @@ std::string DateOf(const std::optional<core::Time>& t, std::string_view lang) {
 }
 
 // A positive id from a path segment; nullopt for anything else.
-std::optional<std::int64_t> IdOf(std::string_view s) {
-  if (s.empty() || s.size() > 15) return std::nullopt;
-  if (!std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return std::nullopt;
-  }
-  std::int64_t id = std::stoll(std::string(s));
-  if (id <= 0) return std::nullopt;
-  return id;
-}
-
 std::string NameOf(const core::DeletionCase& c, const Texts& t) {
   if (c.contact_erased) return t("erased_contact");
   return c.contact_name.empty() ? t("unnamed") : c.contact_name;
@@ -145,7 +135,7 @@ std::optional<Response> AdminDeletionsArea::Handle(const AdminContext& ctx) {
     if (ctx.IsPost()) return services_.pages.NotFound(ctx);
     return List(ctx);
   }
-  auto id = IdOf(rest.substr(1));
+  auto id = ParseRowId(rest.substr(1));
   if (!id) return services_.pages.NotFound(ctx);
   if (ctx.IsPost()) return Decide(ctx, *id);
   return Detail(ctx, *id, {}, {}, 200);

@@ -41,27 +41,6 @@ core::Form FieldsOf(const AdminContext& ctx) {
   return fields;
 }
 
-std::string Field(const core::Form& fields, std::string_view name) {
-  auto it = fields.find(name);
-  return it == fields.end() ? std::string() : it->second;
-}
-
-// Browsers send line breaks of a textarea as CRLF; templates use LF.
-std::string Multiline(std::string s) {
-  s.erase(std::remove(s.begin(), s.end(), '\r'), s.end());
-  return s;
-}
-
-std::optional<std::int64_t> ParseId(std::string_view s) {
-  if (s.empty() || s.size() > 18) return std::nullopt;
-  std::int64_t value = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + (c - '0');
-  }
-  return value > 0 ? std::optional(value) : std::nullopt;
-}
-
 std::string DateTimeOf(core::Time t, std::string_view lang) {
   const std::string iso = core::FormatIso(t);  // YYYY-MM-DDTHH:MM:SSZ
   const std::string time = iso.substr(11, 5) + " UTC";
@@ -81,7 +60,7 @@ struct Selection {
 core::Result<Selection> ParseSelection(core::Store& store, core::TenantId tenant,
                                        const core::Form& fields) {
   Selection s;
-  if (Field(fields, "all") == "1") {
+  if (FormField(fields, "all") == "1") {
     s.by_filter = true;
     auto parsed = app::ParseContactQuery(fields);
     auto ids = app::MatchingContactIds(store, tenant, parsed.query);
@@ -89,14 +68,14 @@ core::Result<Selection> ParseSelection(core::Store& store, core::TenantId tenant
     s.ids = std::move(*ids);
     s.hidden.push_back({{"name", "all"}, {"value", "1"}});
     for (std::string_view name : {"q", "state", "basis", "kontaktart"}) {
-      std::string value = Field(fields, name);
+      std::string value = FormField(fields, name);
       if (!value.empty()) s.hidden.push_back({{"name", name}, {"value", value}});
     }
     return s;
   }
   for (const auto& [name, value] : fields) {
     if (name.size() < 2 || name[0] != 'c' || value != "1") continue;
-    if (auto id = ParseId(std::string_view(name).substr(1))) {
+    if (auto id = ParseRowId(std::string_view(name).substr(1))) {
       s.ids.push_back(*id);
       s.hidden.push_back({{"name", name}, {"value", "1"}});
     }
@@ -118,17 +97,17 @@ struct Draft {
 
 Draft ParseDraft(const core::Form& fields) {
   Draft d;
-  const std::string tpl = Field(fields, "template");
+  const std::string tpl = FormField(fields, "template");
   if (auto colon = tpl.rfind(':'); colon != std::string::npos) {
     d.template_key = tpl.substr(0, colon);
     d.language = tpl.substr(colon + 1);
   }
-  d.subject = Field(fields, "subject");
-  d.own_text = Multiline(Field(fields, "own_text"));
-  d.lawful = Field(fields, "lawful") == "1";
+  d.subject = FormField(fields, "subject");
+  d.own_text = TextareaField(fields, "own_text");
+  d.lawful = FormField(fields, "lawful") == "1";
   // A prev/next button wins over the select (both may be in the body).
-  std::string step = Field(fields, "preview_step");
-  d.preview = ParseId(step.empty() ? Field(fields, "preview") : step).value_or(0);
+  std::string step = FormField(fields, "preview_step");
+  d.preview = ParseRowId(step.empty() ? FormField(fields, "preview") : step).value_or(0);
   return d;
 }
 
@@ -358,7 +337,7 @@ std::optional<Response> AdminMailingsArea::Handle(const AdminContext& ctx) {
   rest.remove_prefix(1);
   if (rest == "new") return NewMailing(ctx);
   const auto slash = rest.find('/');
-  auto id = ParseId(rest.substr(0, slash));
+  auto id = ParseRowId(rest.substr(0, slash));
   if (!id || ctx.IsPost()) return services_.pages.NotFound(ctx);
   if (slash == std::string_view::npos) return Progress(ctx, *id);
   if (rest.substr(slash) == "/status") return Status(ctx, *id);
@@ -426,7 +405,7 @@ Response AdminMailingsArea::NewMailing(const AdminContext& ctx) {
     draft.language = "de";
   }
   if (selection->ids.empty()) errors.Add("recipients", t("error_no_recipients"));
-  const bool send = ctx.IsPost() && Field(fields, "action") == "send";
+  const bool send = ctx.IsPost() && FormField(fields, "action") == "send";
   app::MailingRequest request = RequestOf(ctx, draft, t, selection->ids);
   auto preview = app::PreviewMailing(services_.store, services_.clock, services_.crypto,
                                      {services_.base_url}, request, draft.preview, kCheckLimit);
@@ -486,7 +465,7 @@ std::string UserName(core::ReadTx& tx, core::TenantId tenant, core::UserId id) {
 
 Response AdminMailingsArea::List(const AdminContext& ctx) {
   const Texts t{services_.pages, ctx.lang};
-  const core::MailingId before = ParseId(ctx.request.Query("before")).value_or(0);
+  const core::MailingId before = ParseRowId(ctx.request.Query("before")).value_or(0);
   auto summaries =
       app::ListMailingSummaries(services_.store, ctx.tenant.id, before, kMailingsPerPage + 1);
   if (!summaries) return services_.pages.NotFound(ctx);
@@ -550,7 +529,7 @@ Response AdminMailingsArea::Progress(const AdminContext& ctx, core::MailingId id
   const Texts t{services_.pages, ctx.lang};
   auto summary = app::SummarizeMailing(services_.store, ctx.tenant.id, id);
   if (!summary) return services_.pages.NotFound(ctx);
-  const std::int64_t after = ParseId(ctx.request.Query("after")).value_or(0);
+  const std::int64_t after = ParseRowId(ctx.request.Query("after")).value_or(0);
   json rows = json::array();
   json data = {{"title", t("progress_title")}};
   auto status = services_.store.Read([&](core::ReadTx& tx) -> core::Status {

@@ -21,16 +21,6 @@ struct Texts {
   }
 };
 
-std::optional<std::int64_t> IdOf(std::string_view s) {
-  if (s.empty() || s.size() > 15) return std::nullopt;
-  if (!std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return std::nullopt;
-  }
-  std::int64_t id = std::stoll(std::string(s));
-  if (id <= 0) return std::nullopt;
-  return id;
-}
-
 app::Actor ActorOf(const AdminContext& ctx) { return {ctx.tenant.id, ctx.user.id, ctx.ip_prefix}; }
 
 // One input: id "<form>-<name>", its label text "set_f_<name>", value and error.
@@ -107,7 +97,7 @@ Response AdminSettingsArea::Settings(const AdminContext& ctx) {
     return SettingsPage(ctx, ctx.tenant, ctx.form, shown, errors ? 422 : 500);
   }
   if (action == "remove_rule") {
-    auto id = IdOf(FormValue(ctx.form, "rule_id"));
+    auto id = ParseRowId(FormValue(ctx.form, "rule_id"));
     if (!id) return services_.pages.NotFound(ctx);
     auto removed = app::RemoveRetentionRule(services_.store, services_.clock, actor, *id);
     if (!removed) return services_.pages.NotFound(ctx);
@@ -174,7 +164,7 @@ Response AdminSettingsArea::Users(const AdminContext& ctx, std::string_view rest
   rest.remove_prefix(1);
   const auto slash = rest.find('/');
   if (slash == std::string_view::npos || !ctx.IsPost()) return services_.pages.NotFound(ctx);
-  auto id = IdOf(rest.substr(0, slash));
+  auto id = ParseRowId(rest.substr(0, slash));
   const std::string_view verb = rest.substr(slash + 1);
   if (!id) return services_.pages.NotFound(ctx);
   if (verb == "reset") {
@@ -248,12 +238,12 @@ Response AdminSettingsArea::Audit(const AdminContext& ctx) {
   const Texts t{services_.pages, ctx.lang};
   const auto& r = ctx.request;
   core::AuditQuery q;
-  if (auto user = IdOf(r.Query("user"))) q.user = *user;
+  if (auto user = ParseRowId(r.Query("user"))) q.user = *user;
   q.action_prefix = r.Query("action").substr(0, 64);
   const std::string from = r.Query("from"), to = r.Query("to");
   q.from = DateParam(from);
   if (auto end = DateParam(to)) q.to = *end + std::chrono::days(1);  // the whole last day
-  if (auto before = IdOf(r.Query("before"))) q.before_id = *before;
+  if (auto before = ParseRowId(r.Query("before"))) q.before_id = *before;
   q.limit = 50;
   json rows = json::array(), users = json::array();
   std::int64_t last_id = 0;

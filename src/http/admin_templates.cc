@@ -30,17 +30,6 @@ bool IsKey(std::string_view s) {
   });
 }
 
-std::string Field(const core::Form& form, std::string_view name) {
-  auto it = form.find(name);
-  return it == form.end() ? std::string() : it->second;
-}
-
-// Browsers send line breaks of a textarea as CRLF; templates use LF.
-std::string Multiline(std::string s) {
-  s.erase(std::remove(s.begin(), s.end(), '\r'), s.end());
-  return s;
-}
-
 std::string UrlOf(const core::MailTemplate& t) {
   return std::string(kBase) + "/" + t.key + "/" + t.language;
 }
@@ -54,10 +43,10 @@ std::string DateOf(core::Time t, std::string_view lang) {
 
 core::MailTemplate DraftOf(const core::MailTemplate& current, const core::Form& form) {
   core::MailTemplate draft = current;
-  draft.name = core::Trim(Field(form, "name"));
-  draft.subject = Field(form, "subject");
-  draft.body_text = Multiline(Field(form, "body_text"));
-  draft.body_html = Multiline(Field(form, "body_html"));
+  draft.name = core::Trim(FormField(form, "name"));
+  draft.subject = FormField(form, "subject");
+  draft.body_text = TextareaField(form, "body_text");
+  draft.body_html = TextareaField(form, "body_html");
   return draft;
 }
 
@@ -197,7 +186,7 @@ Response AdminTemplatesArea::Edit(const AdminContext& ctx, const core::MailTempl
   }
   const core::MailTemplate draft = DraftOf(current, ctx.form);
   auto preview = app::PreviewTemplate(ctx.tenant, draft, services_.base_url, now);
-  if (Field(ctx.form, "action") != "save") {
+  if (FormField(ctx.form, "action") != "save") {
     return services_.pages.Page(ctx, "admin/template_edit",
                                 EditData(ctx, t, draft, preview, preview.problems));
   }
