@@ -14,7 +14,8 @@ namespace consentd::app {
 struct Actor {
   core::TenantId tenant = 0;
   core::UserId user = 0;
-  std::string ip_prefix;  // already shortened (core::ShortenIp)
+  std::string ip_prefix;     // already shortened (core::ShortenIp)
+  std::int64_t api_key = 0;  // an API call: the key acting (user is then the system user)
 };
 
 // Appends one audit entry inside `tx` (the same unit as the act it records, so an act and

@@ -22,10 +22,12 @@ std::string Target(core::ContactId id) { return "contact:" + std::to_string(id);
 // The circumstances of a broker's act, as evidence (the counterpart of the consent page's
 // link, user agent and address).
 json BrokerContext(const Actor& actor, core::Time now) {
-  return {{"time", core::FormatIso(now)},
-          {"channel", "admin"},
-          {"user_id", actor.user},
-          {"ip_prefix", actor.ip_prefix}};
+  json context = {{"time", core::FormatIso(now)},
+                  {"channel", actor.api_key != 0 ? "api" : "admin"},
+                  {"user_id", actor.user},
+                  {"ip_prefix", actor.ip_prefix}};
+  if (actor.api_key != 0) context["api_key_id"] = actor.api_key;
+  return context;
 }
 
 // A contact that may still be changed: erased ones are not found.
@@ -82,6 +84,34 @@ void RequireEmail(const core::ContactFormResult& applied, core::FieldErrors& err
   }
 }
 
+constexpr std::size_t kMaxExternalIdLength = 200;
+constexpr std::size_t kMaxEvidenceBytes = 16 * 1024;
+
+core::FieldError ExternalIdTaken() {
+  return {"external_id", "Diese externe ID gehört bereits zu einem anderen Kontakt.",
+          "This external id already belongs to another contact."};
+}
+
+// The CRM's id from the form ("external_id"), when present; `current` otherwise.
+std::string ReadExternalId(const core::Form& form, const std::string& current,
+                           core::FieldErrors& errors) {
+  auto it = form.find("external_id");
+  if (it == form.end()) return current;
+  std::string id = core::Trim(it->second);
+  core::CheckText("external_id", id, kMaxExternalIdLength, errors);
+  return id;
+}
+
+// Whether `external_id` belongs to a live contact of the tenant other than `self`.
+Result<bool> ExternalIdTakenByOther(core::ReadTx& tx, core::TenantId tenant,
+                                    const std::string& external_id, core::ContactId self) {
+  if (external_id.empty()) return false;
+  auto other = tx.FindContactByExternalId(tenant, external_id);
+  if (other) return other->id != self;
+  if (other.error().code == core::ErrorCode::kNotFound) return false;
+  return other.error();
+}
+
 // Whether `email` belongs to a contact of the tenant other than `self`.
 Result<bool> EmailTakenByOther(core::ReadTx& tx, core::TenantId tenant, const std::string& email,
                                core::ContactId self) {
@@ -92,6 +122,16 @@ Result<bool> EmailTakenByOther(core::ReadTx& tx, core::TenantId tenant, const st
 }
 
 }  // namespace
+
+std::string ContactETag(const core::Crypto& crypto, const core::Contact& contact) {
+  json version = ContactDataJson(contact.data);
+  version["id"] = contact.id;
+  version["legal_basis"] = core::LegalBasisKey(contact.legal_basis);
+  version["external_id"] = contact.external_id;
+  version["updated_at"] = core::FormatIso(contact.updated_at);
+  version["erased"] = contact.erased;
+  return "\"" + crypto.Sha256Hex(version.dump()).substr(0, 32) + "\"";
+}
 
 Result<ContactDetail> LoadContactDetail(core::Store& store, core::TenantId tenant,
                                         core::ContactId id) {
@@ -128,17 +168,19 @@ Result<AdminFormOutcome> CreateContactByBroker(core::Store& store, const core::C
   auto applied = core::ApplyContactForm(fields, core::ContactData{}, phones);
   RequireEmail(applied, applied.errors);
   core::LegalBasis basis = ReadBasis(form, core::LegalBasis::kNone, applied.errors);
+  std::string external_id = ReadExternalId(form, "", applied.errors);
   AdminFormOutcome outcome;
   if (!applied.errors.empty()) return AdminFormOutcome{0, std::move(applied.errors)};
   auto status = store.Write([&](core::WriteTx& tx) -> Status {
     auto taken = EmailTakenByOther(tx, actor.tenant, applied.data.email, 0);
     if (!taken) return taken.error();
-    if (*taken) {
-      outcome.errors.push_back(EmailTaken());
-      return {};
-    }
+    if (*taken) outcome.errors.push_back(EmailTaken());
+    auto external_taken = ExternalIdTakenByOther(tx, actor.tenant, external_id, 0);
+    if (!external_taken) return external_taken.error();
+    if (*external_taken) outcome.errors.push_back(ExternalIdTaken());
+    if (!outcome.errors.empty()) return {};
     const core::Time now = clock.Now();
-    core::Contact c{0, actor.tenant, applied.data, basis, now, now, false};
+    core::Contact c{0, actor.tenant, applied.data, basis, now, now, false, external_id};
     auto id = tx.InsertContact(c);
     if (!id) return id.error();
     outcome.id = *id;
@@ -146,6 +188,7 @@ Result<AdminFormOutcome> CreateContactByBroker(core::Store& store, const core::C
     payload["act"] = "create_contact";
     payload["contact"] = ContactDataJson(c.data);
     payload["legal_basis"] = core::LegalBasisKey(basis);
+    if (!external_id.empty()) payload["external_id"] = external_id;
     CONSENTD_RETURN_IF_ERROR(AppendActivity(tx, crypto, actor.tenant, *id,
                                             core::ActivityType::kDatenaenderung, actor.user, now,
                                             payload));
@@ -163,14 +206,24 @@ Result<AdminFormOutcome> UpdateContactByBroker(core::Store& store, const core::C
                                                const core::Crypto& crypto,
                                                const core::PhoneNormalizer& phones,
                                                const Actor& actor, core::ContactId id,
-                                               const core::Form& form) {
+                                               const core::Form& form, std::string_view if_match) {
   AdminFormOutcome outcome{id, {}};
   auto status = store.Write([&](core::WriteTx& tx) -> Status {
     auto contact = FindLiveContact(tx, actor.tenant, id);
     if (!contact) return contact.error();
+    if (!if_match.empty() && if_match != "*" && if_match != ContactETag(crypto, *contact)) {
+      outcome.precondition_failed = true;
+      return {};
+    }
     auto applied = core::ApplyContactForm(ContactFieldsOf(form), contact->data, phones);
     RequireEmail(applied, applied.errors);
     core::LegalBasis basis = ReadBasis(form, contact->legal_basis, applied.errors);
+    std::string external_id = ReadExternalId(form, contact->external_id, applied.errors);
+    if (external_id != contact->external_id) {
+      auto taken = ExternalIdTakenByOther(tx, actor.tenant, external_id, id);
+      if (!taken) return taken.error();
+      if (*taken) applied.errors.push_back(ExternalIdTaken());
+    }
     bool email_failed = std::any_of(applied.errors.begin(), applied.errors.end(),
                                     [](const core::FieldError& e) { return e.field == "email"; });
     if (!email_failed && applied.data.email != contact->data.email) {
@@ -183,12 +236,16 @@ Result<AdminFormOutcome> UpdateContactByBroker(core::Store& store, const core::C
       return {};
     }
     auto changes = core::Diff(contact->data, applied.data);
+    if (external_id != contact->external_id) {
+      changes.push_back({"external_id", contact->external_id, external_id});
+    }
     if (changes.empty() && basis == contact->legal_basis) return {};
     const core::Time now = clock.Now();
     core::Contact updated = *contact;
     updated.data = applied.data;
     updated.legal_basis = basis;
     updated.updated_at = now;
+    updated.external_id = external_id;
     CONSENTD_RETURN_IF_ERROR(tx.UpdateContact(updated));
     json payload = BrokerContext(actor, now);
     payload["act"] = "broker_edit";
@@ -219,6 +276,7 @@ struct Declaration {
   std::string source;
   std::string note;
   core::Time date{};
+  json evidence;  // what the CRM kept of the declaration (null: nothing)
 };
 
 std::string FormText(const core::Form& form, std::string_view name) {
@@ -226,10 +284,13 @@ std::string FormText(const core::Form& form, std::string_view name) {
   return it == form.end() ? "" : core::Trim(it->second);
 }
 
+// The CRM (an API key) may also report consent given on its own contact form; a broker in
+// the UI records what the person declared by phone or on paper.
 Declaration ReadDeclaration(const core::Form& form, core::Time now, bool with_date,
-                            core::FieldErrors& errors) {
-  Declaration d{FormText(form, "source"), FormText(form, "note"), now};
-  if (d.source != core::kSourceTelefon && d.source != core::kSourceSchriftlich) {
+                            const Actor& actor, core::FieldErrors& errors) {
+  Declaration d{FormText(form, "source"), FormText(form, "note"), now, nullptr};
+  const bool from_crm_form = actor.api_key != 0 && d.source == core::kSourceKontaktformular;
+  if (d.source != core::kSourceTelefon && d.source != core::kSourceSchriftlich && !from_crm_form) {
     errors.push_back({"source", "Bitte wählen Sie, wie die Erklärung abgegeben wurde.",
                       "Please choose how the declaration was made."});
   }
@@ -238,6 +299,14 @@ Declaration ReadDeclaration(const core::Form& form, core::Time now, bool with_da
                       "Please note who declared what and when."});
   } else {
     core::CheckText("note", d.note, kMaxNoteLength, errors);
+  }
+  if (auto it = form.find("evidence"); it != form.end()) {
+    d.evidence = json::parse(it->second, nullptr, false);
+    if (it->second.size() > kMaxEvidenceBytes || !d.evidence.is_object()) {
+      d.evidence = nullptr;
+      errors.push_back({"evidence", "Der Nachweis muss ein JSON-Objekt von höchstens 16 KB sein.",
+                        "The evidence must be a JSON object of at most 16 KB."});
+    }
   }
   if (!with_date) return d;
   auto date = core::ParseIso(FormText(form, "date") + "T00:00:00Z");
@@ -278,7 +347,7 @@ Result<AdminFormOutcome> RecordConsentByBroker(core::Store& store, const core::C
                                                core::ContactId id, const core::Form& form) {
   const core::Time now = clock.Now();
   AdminFormOutcome outcome{id, {}};
-  Declaration d = ReadDeclaration(form, now, true, outcome.errors);
+  Declaration d = ReadDeclaration(form, now, true, actor, outcome.errors);
   auto status = store.Write([&](core::WriteTx& tx) -> Status {
     auto contact = FindLiveContact(tx, actor.tenant, id);
     if (!contact) return contact.error();
@@ -303,6 +372,7 @@ Result<AdminFormOutcome> RecordConsentByBroker(core::Store& store, const core::C
     payload["source"] = d.source;
     payload["note"] = d.note;
     payload["declared_on"] = core::FormatIsoDate(d.date);
+    if (!d.evidence.is_null()) payload["evidence"] = d.evidence;
     payload["consent"] = ConsentJson(record);
     payload["consent_text"] = {{"version", text->version},
                                {"language", text->language},
@@ -321,7 +391,7 @@ Result<AdminFormOutcome> RecordWithdrawalByBroker(core::Store& store, const core
                                                   core::ContactId id, const core::Form& form) {
   const core::Time now = clock.Now();
   AdminFormOutcome outcome{id, {}};
-  Declaration d = ReadDeclaration(form, now, false, outcome.errors);
+  Declaration d = ReadDeclaration(form, now, false, actor, outcome.errors);
   auto status = store.Write([&](core::WriteTx& tx) -> Status {
     auto contact = FindLiveContact(tx, actor.tenant, id);
     if (!contact) return contact.error();
@@ -340,6 +410,7 @@ Result<AdminFormOutcome> RecordWithdrawalByBroker(core::Store& store, const core
     payload["act"] = "withdrawal_declared_to_broker";
     payload["source"] = d.source;
     payload["note"] = d.note;
+    if (!d.evidence.is_null()) payload["evidence"] = d.evidence;
     payload["consent"] = ConsentJson(record);
     CONSENTD_RETURN_IF_ERROR(AppendActivity(
         tx, crypto, actor.tenant, id, core::ActivityType::kWiderruf, actor.user, now, payload));

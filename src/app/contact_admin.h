@@ -39,12 +39,18 @@ core::Result<ContactDetail> LoadContactDetail(core::Store& store, core::TenantId
 struct AdminFormOutcome {
   std::int64_t id = 0;
   core::FieldErrors errors;
-  bool saved() const { return errors.empty(); }
+  bool precondition_failed = false;  // the contact changed since the caller's ETag
+  bool saved() const { return errors.empty() && !precondition_failed; }
 };
 
+// A strong HTTP entity tag of the contact's current version (quoted); changes with every
+// write to the contact.
+std::string ContactETag(const core::Crypto& crypto, const core::Contact& contact);
+
 // Creates a contact from the form: every kContactFields name plus "legal_basis" (any key
-// but "consent": consent is recorded as its own act, with source and evidence). Validated as
-// on the consent page; an e-mail address is required and must be free in the tenant.
+// but "consent": consent is recorded as its own act, with source and evidence) and
+// "external_id" (the CRM's id, free among the tenant's live contacts). Validated as on the
+// consent page; an e-mail address is required and must be free in the tenant.
 core::Result<AdminFormOutcome> CreateContactByBroker(core::Store& store, const core::Clock& clock,
                                                      const core::Crypto& crypto,
                                                      const core::PhoneNormalizer& phones,
@@ -52,16 +58,20 @@ core::Result<AdminFormOutcome> CreateContactByBroker(core::Store& store, const c
 
 // Changes the fields present in `form` (as CreateContactByBroker). The broker may change
 // the e-mail address directly (no double opt-in: they know the person); the change is
-// recorded as a "Datenänderung" with before and after like every other field.
+// recorded as a "Datenänderung" with before and after like every other field. With
+// `if_match` (a ContactETag or "*"), nothing changes and precondition_failed is set unless
+// the contact is still that version — checked in the same unit of work as the write.
 core::Result<AdminFormOutcome> UpdateContactByBroker(core::Store& store, const core::Clock& clock,
                                                      const core::Crypto& crypto,
                                                      const core::PhoneNormalizer& phones,
                                                      const Actor& actor, core::ContactId id,
-                                                     const core::Form& form);
+                                                     const core::Form& form,
+                                                     std::string_view if_match = {});
 
 // A consent or withdrawal the person declared to the broker. Form fields: "source"
-// (core::kSourceTelefon | core::kSourceSchriftlich), "note" (required: how, by whom),
-// "date" (YYYY-MM-DD, not in the future; consent only).
+// (core::kSourceTelefon | kSourceSchriftlich | kSourceKontaktformular: the CRM's own form),
+// "note" (required: how, by whom), "date" (YYYY-MM-DD, not in the future; consent only),
+// "evidence" (optional: a JSON object of what the CRM kept, stored in the activity).
 core::Result<AdminFormOutcome> RecordConsentByBroker(core::Store& store, const core::Clock& clock,
                                                      const core::Crypto& crypto, const Actor& actor,
                                                      core::ContactId id, const core::Form& form);

@@ -4,11 +4,15 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "app/admin.h"
 #include "app/contact_import.h"
+#include "app/deletion_inbox.h"
+#include "app/erasure.h"
 #include "app/evidence.h"
+#include "app/mailing.h"
 #include "testing/fixtures.h"
 
 namespace consentd::app {
@@ -176,6 +180,60 @@ TEST_F(ContactAdminTest, ConsentByPhoneIsANewActWithTheBrokerAsAuthor) {
   ExpectChainVerifies();
 }
 
+// The audit log is append-only and outlives an erasure, so its entries name ids, fields,
+// counts and states — never the person: not in the detail, not in the target.
+TEST_F(ContactAdminTest, AuditEntriesHoldNoPersonalDataOfTheContact) {
+  const std::string email = "zoe.quaste@example.org";
+  auto created = CreateContactByBroker(*f_.store, f_.clock, f_.crypto, f_.phones, actor_,
+                                       {{"email", email},
+                                        {"vorname", "Zoe"},
+                                        {"nachname", "Quaste"},
+                                        {"telefon", "+49 30 98765432"},
+                                        {"legal_basis", "existing_customer"}})
+                     .value();
+  ASSERT_TRUE(created.saved()) << created.errors.front().field;
+  const core::ContactId id = created.id;
+  ASSERT_TRUE(UpdateContactByBroker(*f_.store, f_.clock, f_.crypto, f_.phones, actor_, id,
+                                    {{"ort", "Quastenhausen"}, {"nachname", "Quaste-Berg"}})
+                  .value()
+                  .saved());
+  ASSERT_TRUE(RecordConsentByBroker(*f_.store, f_.clock, f_.crypto, actor_, id,
+                                    {{"source", "Telefon"},
+                                     {"note", "Frau Quaste rief von +49 30 98765432 an"},
+                                     {"date", "2026-11-28"}})
+                  .value()
+                  .saved());
+  MailingRequest single;
+  single.tenant = tenant_;
+  single.created_by = broker_;
+  single.subject = "Ihre Daten, Frau Quaste";
+  single.contacts = {id};
+  ASSERT_TRUE(CreateMailing(*f_.store, f_.clock, single, actor_));
+  std::int64_t request = 0;
+  ASSERT_TRUE(f_.store->Write([&](core::WriteTx& tx) -> core::Status {
+    request =
+        tx.InsertDeletionRequest(core::NewDeletionRequest(tenant_, id, f_.clock.Now(), "")).value();
+    return {};
+  }));
+  DecisionInput extend;
+  extend.decision = Decision::kExtend;
+  extend.months = 1;
+  extend.reason = "Unterlagen von Frau Quaste liegen noch beim Notar";
+  ASSERT_TRUE(
+      Decide(*f_.store, f_.clock, f_.crypto, actor_, request, extend).value().errors.empty());
+  ASSERT_TRUE(EraseContact(*f_.store, f_.clock, f_.crypto, actor_, id,
+                           "Frau Zoe Quaste (" + email + ") bat am Telefon darum"));
+  const auto audit = Audit();
+  ASSERT_GE(audit.size(), 6u);
+  for (const auto& entry : audit) {
+    for (const std::string& personal :
+         {std::string("Quaste"), std::string("Zoe"), email, std::string("98765432")}) {
+      EXPECT_EQ(entry.detail.find(personal), std::string::npos) << entry.action << entry.detail;
+      EXPECT_EQ(entry.target.find(personal), std::string::npos) << entry.action << entry.target;
+    }
+  }
+}
+
 TEST_F(ContactAdminTest, ConsentNeedsSourceNoteAndAPastDate) {
   auto out = RecordConsentByBroker(*f_.store, f_.clock, f_.crypto, actor_, contact_,
                                    {{"source", "Kontaktformular"}, {"date", "2999-01-01"}})
@@ -184,6 +242,28 @@ TEST_F(ContactAdminTest, ConsentNeedsSourceNoteAndAPastDate) {
   EXPECT_TRUE(HasError(out.errors, "note"));
   EXPECT_TRUE(HasError(out.errors, "date"));
   EXPECT_FALSE(Detail(contact_).consent);
+}
+
+TEST_F(ContactAdminTest, OnlyTheCrmReportsConsentFromItsOwnContactFormWithEvidence) {
+  Actor crm = actor_;
+  crm.api_key = 7;
+  auto out = RecordConsentByBroker(*f_.store, f_.clock, f_.crypto, crm, contact_,
+                                   {{"source", "Kontaktformular"},
+                                    {"note", "Formular im CRM"},
+                                    {"date", "2026-11-01"},
+                                    {"evidence", R"({"form_url":"https://crm.example/f/7"})"}})
+                 .value();
+  ASSERT_TRUE(out.saved());
+  auto d = Detail(contact_);
+  EXPECT_EQ(d.consent->source, "Kontaktformular");
+  auto payload = nlohmann::json::parse(d.activities.back().payload);
+  EXPECT_EQ(payload["channel"], "api");
+  EXPECT_EQ(payload["api_key_id"], 7);
+  EXPECT_EQ(payload["evidence"]["form_url"], "https://crm.example/f/7");
+  auto bad = RecordConsentByBroker(*f_.store, f_.clock, f_.crypto, crm, contact_,
+                                   {{"source", "Telefon"}, {"note", "x"}, {"evidence", "[1]"}})
+                 .value();
+  EXPECT_TRUE(HasError(bad.errors, "evidence"));
 }
 
 TEST_F(ContactAdminTest, WithdrawalTheBrokerWasToldEndsConsent) {
@@ -285,6 +365,32 @@ TEST_F(ContactAdminTest, ImportInChunksReportsTheLinesOfTheWholeFile) {
   EXPECT_EQ(JobErrorLines(done), (std::vector<int>{4, 5, 7, 8, 9, 11, 12}));
   EXPECT_TRUE(testing::ContactExists(*f_.store, tenant_, "kim@example.com"));
   EXPECT_EQ(Audit().at(0).action, "contact.import");
+}
+
+// A server that stops during an import takes the file with it: at the next start the job
+// ends as failed with the reason, in every tenant; finished jobs and jobs the new process
+// started itself stay as they are.
+TEST_F(ContactAdminTest, ImportJobsCutByARestartEndAsFailed) {
+  const auto cut = StartImportJob(*f_.store, f_.clock, actor_, "cut.csv").value();
+  const Actor other{other_tenant_, 0, "198.51.100.0/24"};
+  const auto other_cut = StartImportJob(*f_.store, f_.clock, other, "other.csv").value();
+  const auto done = StartImportJob(*f_.store, f_.clock, actor_, "done.csv").value();
+  ASSERT_TRUE(RunImportJob(*f_.store, f_.clock, f_.crypto, f_.phones, actor_, done,
+                           "E-Mail;Nachname\nkim@example.com;Kim\n", [] { return false; }));
+  f_.clock.Advance(std::chrono::seconds(30));
+  const auto fresh = StartImportJob(*f_.store, f_.clock, actor_, "fresh.csv").value();
+
+  EXPECT_EQ(FailInterruptedImportJobs(*f_.store, f_.clock).value(), 2);
+
+  for (auto [tenant, id] : {std::pair{tenant_, cut}, std::pair{other_tenant_, other_cut}}) {
+    auto job = FindImportJob(*f_.store, tenant, id).value();
+    EXPECT_EQ(job.state, core::ImportJobState::kFailed);
+    EXPECT_EQ(job.failure, kImportCutByRestart);
+    EXPECT_EQ(job.finished_at, f_.clock.Now());
+  }
+  EXPECT_EQ(FindImportJob(*f_.store, tenant_, done).value().state, core::ImportJobState::kDone);
+  EXPECT_EQ(FindImportJob(*f_.store, tenant_, fresh).value().state, core::ImportJobState::kRunning);
+  EXPECT_EQ(FailInterruptedImportJobs(*f_.store, f_.clock).value(), 0);
 }
 
 TEST_F(ContactAdminTest, ImportOfAFileWithoutEmailColumnFailsWithTheReason) {

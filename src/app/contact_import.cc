@@ -118,6 +118,48 @@ Result<std::int64_t> StartImportJob(core::Store& store, const core::Clock& clock
   return id;
 }
 
+namespace {
+
+// Fails the tenant's jobs running since before `now` inside `tx`; returns how many.
+Result<int> FailRunningJobs(core::WriteTx& tx, core::TenantId tenant, core::Time now) {
+  auto running = tx.ListImportJobsInState(tenant, core::ImportJobState::kRunning);
+  if (!running) return running.error();
+  int failed = 0;
+  for (core::ImportJob& job : *running) {
+    if (job.created_at >= now) continue;  // started by this process already
+    ++failed;
+    job.state = core::ImportJobState::kFailed;
+    job.failure = std::string(kImportCutByRestart);
+    job.updated_at = now;
+    job.finished_at = now;
+    CONSENTD_RETURN_IF_ERROR(tx.UpdateImportJob(job));
+  }
+  return failed;
+}
+
+}  // namespace
+
+Result<int> FailInterruptedImportJobs(core::Store& store, const core::Clock& clock) {
+  std::vector<core::Tenant> tenants;
+  CONSENTD_RETURN_IF_ERROR(store.Read([&](core::ReadTx& tx) -> Status {
+    auto list = tx.ListTenants();
+    if (!list) return list.error();
+    tenants = std::move(*list);
+    return {};
+  }));
+  const core::Time now = clock.Now();
+  int failed = 0;
+  for (const core::Tenant& tenant : tenants) {
+    CONSENTD_RETURN_IF_ERROR(store.Write([&](core::WriteTx& tx) -> Status {
+      auto n = FailRunningJobs(tx, tenant.id, now);
+      if (!n) return n.error();
+      failed += *n;
+      return {};
+    }));
+  }
+  return failed;
+}
+
 Result<core::ImportJob> FindImportJob(core::Store& store, core::TenantId tenant, std::int64_t id) {
   core::ImportJob job;
   auto status = store.Read([&](core::ReadTx& tx) -> Status {

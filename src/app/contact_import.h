@@ -32,6 +32,19 @@ core::Status RunImportJob(core::Store& store, const core::Clock& clock, const co
                           std::int64_t job_id, std::string_view bytes,
                           const std::function<bool()>& stop, int chunk_rows = kImportChunkRows);
 
+// Why a job ended that a server restart cut off (German, as every stored failure; the admin
+// UI shows its own text for it in the user's language).
+inline constexpr std::string_view kImportCutByRestart =
+    "Der Import wurde durch einen Neustart des Servers abgebrochen. Bitte laden Sie die Datei "
+    "erneut hoch; bereits importierte Zeilen werden dabei nur abgeglichen.";
+
+// At server start, before imports can begin: marks every import job created before now and
+// still "running" as failed with kImportCutByRestart, since the process that ran it is gone
+// (its file was only kept in memory). Returns how many. On several nodes this may also mark
+// a job another node is running; that node's next progress save writes the whole row and
+// puts it back.
+core::Result<int> FailInterruptedImportJobs(core::Store& store, const core::Clock& clock);
+
 core::Result<core::ImportJob> FindImportJob(core::Store& store, core::TenantId tenant,
                                             std::int64_t id);
 

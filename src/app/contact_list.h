@@ -45,13 +45,17 @@ core::Result<std::vector<core::ContactId>> MatchingContactIds(core::Store& store
 // Counts stop here: a count reads every match, and "more than 10,000" is all a broker
 // needs to know about a filter that wide.
 inline constexpr std::int64_t kContactCountCap = 10000;
+// A substring search counts to here only: each of its matches costs a row read (not an index
+// entry), and a search that finds more than 1,000 contacts wants a narrower text anyway.
+inline constexpr std::int64_t kSearchCountCap = 1000;
 
 // One page of the list.
 struct ContactListPage {
   std::vector<core::ContactListRow> rows;
-  std::int64_t total = 0;     // matches, at most kContactCountCap
-  bool total_capped = false;  // more than kContactCountCap match
-  bool has_next = false;      // a further page exists
+  std::int64_t total = 0;                     // matches, at most count_cap
+  std::int64_t count_cap = kContactCountCap;  // kSearchCountCap for a substring search
+  bool total_capped = false;                  // more than count_cap match
+  bool has_next = false;                      // a further page exists
 };
 
 // Loads query.page of the list (one read snapshot: the rows and their count agree).

@@ -298,6 +298,10 @@ std::vector<storage::ContactListSql> TypicalStatements(storage::SqlDialect d,
   for (const auto& f : TypicalFilters()) {
     out.push_back(storage::ContactListPageSql(d, tenant, f, 0, 51));
     out.push_back(storage::ContactListPageSql(d, tenant, f, 5000, 51));
+    if (storage::IsSubstringSearch(f)) {
+      out.push_back(storage::ContactListWindowSql(d, tenant, f, 0, 51, storage::kSearchWindowRows));
+      out.push_back(storage::SearchMatchCountSql(d, f, storage::DenseSearchMatches(d)));
+    }
     if (f.sort == "name" && !f.descending) {
       out.push_back(storage::ContactListCountSql(d, tenant, f, kContactCountCap + 1));
       out.push_back(storage::ContactListIdsSql(d, tenant, f));
@@ -426,6 +430,79 @@ TEST(ContactListPlanTest, EveryListQueryUsesAnIndex) {
     }
   }
   EXPECT_GT(checked, 100);
+}
+
+// A search matching many contacts reads its page in sort order from a window of the list
+// (storage/contact_list_sql.h); the page must be the one the trigram index would give, on
+// the first pages (the window serves them) and deep ones (the index does).
+TEST(ContactListPlanTest, DenseSearchPagesAreThoseOfTheWholeList) {
+  StoreFixture f;
+  const core::TenantId tenant = f.AddTenant("dense-a");
+  f.AddTenant("dense-b");
+  f.AddTenant("dense-c");
+  const bool pg = f.backend == Backend::kPostgres;
+  ASSERT_TRUE(f.ExecRaw(LoadSql(pg, tenant)).has_value());
+  ASSERT_TRUE(f.ExecRaw(pg ? "VACUUM ANALYZE contacts" : "ANALYZE").has_value());
+  auto emails = [&](ContactQuery q) {
+    auto page = LoadContactList(*f.store, tenant, q);
+    EXPECT_TRUE(page.has_value()) << (page ? "" : page.error().message);
+    std::vector<std::string> out;
+    for (const auto& row : page->rows) out.push_back(row.contact.data.email);
+    return out;
+  };
+  for (const char* sort : {"name", "plz", "created", "state"}) {
+    for (bool desc : {false, true}) {
+      ContactQuery all;
+      all.sort = sort;
+      all.descending = desc;
+      all.per_page = 12000;
+      const auto whole = emails(all);
+      ASSERT_EQ(whole.size(), 12000u);
+      // "name" is in every key (12,000 matches); "|c1" starts the e-mail of 3,702 of them.
+      for (const char* text : {"name", "|c1"}) {
+        std::vector<std::string> expected;
+        for (const auto& e : whole) {
+          if (std::string_view(text) == "name" || e.rfind("c1", 0) == 0) expected.push_back(e);
+        }
+        for (int page : {1, 2, 40}) {
+          ContactQuery q = all;
+          q.text = text;
+          q.per_page = 50;
+          q.page = page;
+          const auto begin =
+              expected.begin() + std::min<std::ptrdiff_t>((page - 1) * 50, std::ssize(expected));
+          const std::vector<std::string> want(
+              begin, begin + std::min<std::ptrdiff_t>(50, expected.end() - begin));
+          EXPECT_EQ(emails(q), want)
+              << text << " sort " << sort << (desc ? " desc" : "") << " page " << page;
+        }
+      }
+    }
+  }
+}
+
+TEST(ContactListPlanTest, WideSearchesCountOnlyToTheSearchCap) {
+  StoreFixture f;
+  const core::TenantId tenant = f.AddTenant("count-a");
+  f.AddTenant("count-b");
+  f.AddTenant("count-c");
+  const bool pg = f.backend == Backend::kPostgres;
+  ASSERT_TRUE(f.ExecRaw(LoadSql(pg, tenant)).has_value());
+  ContactQuery q;
+  q.text = "name1";  // name1, name10..19, name100..199: 1,337 of the tenant's 12,000
+  auto page = LoadContactList(*f.store, tenant, q).value();
+  EXPECT_TRUE(page.total_capped);
+  EXPECT_EQ(page.count_cap, kSearchCountCap);
+  EXPECT_EQ(page.total, kSearchCountCap);
+  EXPECT_TRUE(page.has_next);
+  q.text = "name99";  // name99, name990..996: 97 of them
+  page = LoadContactList(*f.store, tenant, q).value();
+  EXPECT_FALSE(page.total_capped);
+  EXPECT_EQ(page.total, 97);
+  q.text = "";
+  page = LoadContactList(*f.store, tenant, q).value();
+  EXPECT_EQ(page.count_cap, kContactCountCap);
+  EXPECT_TRUE(page.total_capped);
 }
 
 }  // namespace

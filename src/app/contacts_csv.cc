@@ -968,6 +968,23 @@ Result<std::optional<core::ContactId>> ExportPage(core::ReadTx& tx, core::Tenant
   return std::optional<core::ContactId>(page->back().id);
 }
 
+// Appends the rows of `ids` (at most one page of them) that are live contacts of the tenant.
+Status ExportIds(core::ReadTx& tx, core::TenantId tenant, std::optional<core::PurposeId> purpose,
+                 std::span<const core::ContactId> ids, std::string& out) {
+  for (core::ContactId id : ids) {
+    auto c = tx.FindContact(tenant, id);
+    if (!c) {
+      if (c.error().code == core::ErrorCode::kNotFound) continue;
+      return c.error();
+    }
+    if (c->erased) continue;
+    auto cells = ExportRow(tx, tenant, purpose, *c);
+    if (!cells) return cells.error();
+    AppendCsvLine(out, *cells);
+  }
+  return {};
+}
+
 Status RequireTenant(core::Store& store, core::TenantId tenant) {
   return store.Read([&](core::ReadTx& tx) -> Status {
     auto t = tx.FindTenant(tenant);
@@ -1081,6 +1098,24 @@ Result<std::string> ExportContactsCsv(core::Store& store, core::TenantId tenant)
       return {};
     });
     if (!status) return status.error();
+  }
+  return out;
+}
+
+Result<std::string> ExportContactsCsv(core::Store& store, core::TenantId tenant,
+                                      std::vector<core::ContactId> ids) {
+  auto purpose = ExportPurpose(store, tenant);
+  if (!purpose) return purpose.error();
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::string out(kUtf8Bom);
+  AppendCsvLine(out, kExportHeader);
+  constexpr auto kPage = static_cast<std::size_t>(kExportPageSize);
+  const std::span<const core::ContactId> all(ids);
+  for (std::size_t at = 0; at < all.size(); at += kPage) {
+    const auto page = all.subspan(at, std::min(kPage, all.size() - at));
+    CONSENTD_RETURN_IF_ERROR(store.Read(
+        [&](core::ReadTx& tx) -> Status { return ExportIds(tx, tenant, *purpose, page, out); }));
   }
   return out;
 }

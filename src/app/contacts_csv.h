@@ -72,6 +72,11 @@ core::Result<ImportReport> ImportContactsCsv(core::Store& store, const core::Clo
 // (the import removes it again). Reads the contacts in pages, one read transaction each.
 // kNotFound when the tenant does not exist.
 core::Result<std::string> ExportContactsCsv(core::Store& store, core::TenantId tenant);
+// As above, for the contacts `ids` of the tenant only (e.g. those matching the address
+// list's filter), in id order; ids of other tenants, unknown and erased ones are left out.
+// Contacts without an e-mail address are exported like any other.
+core::Result<std::string> ExportContactsCsv(core::Store& store, core::TenantId tenant,
+                                            std::vector<core::ContactId> ids);
 
 // --- Building blocks of the import, exposed for tests. -------------------------------
 

@@ -606,6 +606,39 @@ TEST_F(ContactsCsvStoreTest, ExportWritesGermanExcelCsv) {
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 4);
 }
 
+// The address list's filtered export goes by ids: a contact without an e-mail address (a CRM
+// may push one) is exported like any other; other tenants' and unknown ids are left out.
+TEST_F(ContactsCsvStoreTest, ExportByIdsKeepsContactsWithoutAnAddress) {
+  ASSERT_EQ(Import("E-Mail;Vorname;Nachname\n"
+                   "a@example.com;Anna;Adler\n"
+                   "b@example.com;Bernd;Berger\n"
+                   "c@example.com;Clara;Conrad\n")
+                .inserted,
+            3);
+  const core::TenantId other = AddTenant("makler-b");
+  ASSERT_EQ(Import("E-Mail;Nachname\nfremd@example.com;Fremd\n", other).inserted, 1);
+  const core::ContactId foreign = Contacts(other).at(0).id;
+  core::Contact berger = *Find("b@example.com");
+  berger.data.email.clear();
+  ASSERT_TRUE(store_->Write([&](core::WriteTx& tx) { return tx.UpdateContact(berger); }));
+  const core::ContactId conrad = Find("c@example.com")->id;
+
+  auto csv = ExportContactsCsv(*store_, tenant_, {conrad, berger.id, foreign, 999999, conrad});
+  ASSERT_TRUE(csv) << csv.error().message;
+  EXPECT_TRUE(
+      csv->starts_with("\xEF\xBB\xBF"
+                       "Anrede;"));
+  EXPECT_THAT(*csv, HasSubstr(";Bernd;Berger;;;;"));
+  EXPECT_THAT(*csv, HasSubstr(";Clara;Conrad;;c@example.com;"));
+  EXPECT_THAT(*csv, Not(HasSubstr("Adler")));
+  EXPECT_THAT(*csv, Not(HasSubstr("Fremd")));
+  EXPECT_EQ(std::count(csv->begin(), csv->end(), '\n'), 3);  // header, Berger, Conrad
+  EXPECT_LT(csv->find("Berger"), csv->find("Conrad"));       // in id order
+  auto none = ExportContactsCsv(*store_, tenant_, {});
+  ASSERT_TRUE(none);
+  EXPECT_EQ(std::count(none->begin(), none->end(), '\n'), 1);
+}
+
 TEST_F(ContactsCsvStoreTest, ExportNeutralisesFormulaCells) {
   const ImportReport report = Import(
       "Vorname;Nachname;Firma;Ort;E-Mail\n"

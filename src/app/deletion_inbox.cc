@@ -326,6 +326,19 @@ Result<Applied> Apply(core::WriteTx& tx, const DecisionInput& in, core::Deletion
   return Applied{"retained", until};
 }
 
+// The audit entry's detail: the decision's ids, dates and counts, without the reason the
+// broker typed (free text may name the person; the audit log cannot be scrubbed by an
+// erasure — the activity, which erasure can delete, keeps it).
+json AuditDetail(const json& payload) {
+  json out = json::object();
+  for (const char* key : {"decision", "deletion_request_id", "due_at", "outcome_message_id",
+                          "retain_until", "extended_months_total"}) {
+    if (payload.contains(key)) out[key] = payload[key];
+  }
+  out["reason_given"] = !payload.value("reason", std::string()).empty();
+  return out;
+}
+
 json DecisionPayload(const DecisionInput& in, const core::DeletionCase& c, core::Time now,
                      std::int64_t message_id) {
   json p = {{"act", "deletion_decision"},
@@ -374,7 +387,7 @@ Status DecideInTx(core::WriteTx& tx, const core::Crypto& crypto, const Actor& ac
                                           core::ActivityType::kLoeschentscheidung, actor.user, now,
                                           payload));
   return WriteAudit(tx, actor, "deletion." + std::string(DecisionKey(in.decision)),
-                    "deletion_request:" + std::to_string(request_id), payload, now);
+                    "deletion_request:" + std::to_string(request_id), AuditDetail(payload), now);
 }
 
 }  // namespace

@@ -66,9 +66,11 @@ Status EraseInTx(core::WriteTx& tx, const core::Crypto& crypto, const Actor& act
        options.request_id ? nlohmann::json(*options.request_id) : nlohmann::json(nullptr)}};
   CONSENTD_RETURN_IF_ERROR(AppendActivity(
       tx, crypto, actor.tenant, contact, core::ActivityType::kLoeschung, actor.user, now, payload));
+  // The audit log outlives the erasure: ids and counts only, not the reason's free text.
   return WriteAudit(tx, actor, "contact.erase", "contact:" + std::to_string(contact),
-                    {{"reason", std::string(options.reason)},
-                     {"deletion_request_id", payload["deletion_request_id"]}},
+                    {{"deletion_request_id", payload["deletion_request_id"]},
+                     {"links_revoked", *revoked},
+                     {"suppressed", had_email}},
                     now);
 }
 

@@ -203,8 +203,8 @@ Result<core::MailingId> CreateMailingAudited(core::Store& store, const core::Clo
     id = *inserted;
     CONSENTD_RETURN_IF_ERROR(tx.InsertPendingMessages(request.tenant, id, *recipients, now));
     if (actor == nullptr) return {};
-    nlohmann::json detail = {{"subject", copy.subject},
-                             {"template", copy.key + "/" + copy.language},
+    // No subject: a single e-mail's subject may name the person (the mailing row keeps it).
+    nlohmann::json detail = {{"template", copy.key + "/" + copy.language},
                              {"recipients", recipients->size()},
                              {"lawful_confirmation", !request.lawful_confirmation.empty()}};
     return WriteAudit(tx, *actor, "mailing.create", "mailing:" + std::to_string(id), detail, now);
@@ -388,13 +388,16 @@ Result<core::SkipReason> SkipReasonOf(core::ReadTx& tx, const core::Crypto& cryp
   auto consent = tx.FindConsent(tenant, contact.id, purpose);
   auto deletion = tx.FindOpenDeletionRequest(tenant, contact.id);
   auto suppressed = tx.IsSuppressed(tenant, crypto.Sha256Hex(Lower(contact.data.email)));
+  auto hold = tx.HasRetentionHold(tenant, contact.id);
   if (!consent) return consent.error();
   if (!deletion) return deletion.error();
   if (!suppressed) return suppressed.error();
+  if (!hold) return hold.error();
   core::RecipientFacts facts;
   facts.contact = &contact;
   facts.consent = *consent;
   facts.deletion_requested = deletion->has_value();
+  facts.retention_hold = *hold;
   facts.suppressed = *suppressed;
   return core::EligibilityOf(facts, lawful_confirmed);
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "app/admin.h"
+#include "app/deletion_inbox.h"
 #include "app/mail_templates.h"
 #include "app/mailing.h"
 #include "testing/fixtures.h"
@@ -137,6 +138,48 @@ TEST_F(MailingPreviewTest, SkipReasonOfIsTheRuleOfThePreparedMailing) {
       const auto& check = m.contact_id == ok ? p.recipients[0] : p.recipients[1];
       EXPECT_EQ(m.skip_reason, core::SkipReasonKey(check.reason));
     }
+    return {};
+  }));
+}
+
+// A contact whose erasure is held back for a retention period (GwG) keeps its data for that
+// purpose only: it is skipped with a reason of its own, in the preview and in the mailing.
+TEST_F(MailingPreviewTest, RetentionHoldIsSkippedWithItsOwnReason) {
+  core::ContactId held = f_.AddContact(tenant_, "held@example.com", "Aufbewahrt");
+  core::ContactId ok = f_.AddContact(tenant_, "ok@example.com", "Gut");
+  std::int64_t request = 0;
+  ASSERT_TRUE(f_.store->Write([&](core::WriteTx& tx) -> core::Status {
+    request = tx.InsertDeletionRequest(core::NewDeletionRequest(tenant_, held, f_.clock.Now(), ""))
+                  .value();
+    return {};
+  }));
+  DecisionInput hold;
+  hold.decision = Decision::kRetain;
+  hold.reason = "KYC-Unterlagen";
+  hold.retain_until = "2099-12-31";
+  ASSERT_TRUE(
+      Decide(*f_.store, f_.clock, f_.crypto, SystemActor(), request, hold).value().errors.empty());
+  MailingPreview p = Preview(Request({held, ok}));
+  ASSERT_EQ(p.recipients.size(), 2u);
+  EXPECT_EQ(p.recipients[0].reason, core::SkipReason::kRetentionHold);
+  EXPECT_EQ(p.recipients[1].reason, core::SkipReason::kNone);
+  auto id = CreateMailing(*f_.store, f_.clock, Request({held, ok})).value();
+  ASSERT_TRUE(PrepareMailing(*f_.store, f_.clock, f_.crypto, {"https://c.example"}, tenant_, id));
+  ASSERT_TRUE(f_.store->Read([&](core::ReadTx& tx) -> core::Status {
+    for (const auto& m : tx.ListMessages(tenant_, id, std::nullopt, 0, 10).value()) {
+      if (m.contact_id == held) {
+        EXPECT_EQ(m.state, core::MessageState::kSkipped);
+        EXPECT_EQ(m.skip_reason, "retention_hold");
+      } else {
+        EXPECT_EQ(m.state, core::MessageState::kQueued);
+      }
+    }
+    return {};
+  }));
+  // Another tenant's hold says nothing about this tenant's contacts.
+  ASSERT_TRUE(f_.store->Read([&](core::ReadTx& tx) -> core::Status {
+    EXPECT_FALSE(tx.HasRetentionHold(other_, held).value());
+    EXPECT_FALSE(tx.HasRetentionHold(tenant_, ok).value());
     return {};
   }));
 }

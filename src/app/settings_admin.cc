@@ -140,7 +140,7 @@ Result<core::FieldErrors> AddRetentionRule(core::Store& store, const core::Clock
     if (!id) return id.error();
     return WriteAudit(
         tx, actor, "settings.retention_rule.add", "retention_rule:" + std::to_string(*id),
-        {{"name", rule.name}, {"legal_reference", rule.legal_reference}, {"months", rule.months}},
+        {{"months", rule.months}},  // the free-text name and reference stay in the rule
         clock.Now());
   });
   if (!status) return status.error();

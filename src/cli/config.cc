@@ -39,6 +39,38 @@ core::Status ApplyMail(Config& config, const toml::table& table) {
   return {};
 }
 
+core::Status ReadIntIn(const toml::table& table, const char* section, const char* key, int min,
+                       int max, int& out) {
+  auto v = table[section][key].value<int64_t>();
+  if (!v) return {};
+  if (*v < min || *v > max) {
+    return Bad(std::string(section) + "." + key,
+               "must be between " + std::to_string(min) + " and " + std::to_string(max));
+  }
+  out = static_cast<int>(*v);
+  return {};
+}
+
+core::Status ApplyWebhooks(Config& config, const toml::table& table) {
+  if (auto* hosts = table["webhooks"]["allow_http"].as_array()) {
+    config.webhook_allow_http.clear();
+    for (const auto& host : *hosts) {
+      auto name = host.value<std::string>();
+      if (!name || name->empty()) return Bad("webhooks.allow_http", "must be a list of host names");
+      config.webhook_allow_http.push_back(*name);
+    }
+  }
+  CONSENTD_RETURN_IF_ERROR(ReadIntIn(table, "webhooks", "retry_base_seconds", 1, 86400,
+                                     config.webhook_retry_base_seconds));
+  CONSENTD_RETURN_IF_ERROR(ReadIntIn(table, "webhooks", "max_age_seconds", 1, 30 * 86400,
+                                     config.webhook_max_age_seconds));
+  CONSENTD_RETURN_IF_ERROR(
+      ReadIntIn(table, "webhooks", "timeout_seconds", 1, 60, config.webhook_timeout_seconds));
+  CONSENTD_RETURN_IF_ERROR(
+      ReadIntIn(table, "webhooks", "poll_ms", 50, 60000, config.webhook_poll_ms));
+  return {};
+}
+
 core::Status ApplyTable(Config& config, const toml::table& table) {
   if (auto db = table["database"]["url"].value<std::string>()) config.db = *db;
   if (auto listen = table["http"]["listen"].value<std::string>()) {
@@ -60,6 +92,7 @@ core::Status ApplyTable(Config& config, const toml::table& table) {
     config.db_pool = static_cast<int>(*pool);
   }
   CONSENTD_RETURN_IF_ERROR(ApplyMail(config, table));
+  CONSENTD_RETURN_IF_ERROR(ApplyWebhooks(config, table));
   if (auto threads = table["http"]["threads"].value<int64_t>()) {
     if (*threads < 1 || *threads > 256) return Bad("http.threads", "must be between 1 and 256");
     config.http_threads = static_cast<unsigned>(*threads);
@@ -78,6 +111,15 @@ core::Status ApplyEnvironment(Config& config) {
   if (const char* v = std::getenv("CONSENTD_SMTP_USERNAME")) config.smtp_username = v;
   if (const char* v = std::getenv("CONSENTD_SMTP_PASSWORD")) config.smtp_password = v;
   if (const char* v = std::getenv("CONSENTD_OUTBOX_DIR")) config.outbox_dir = v;
+  if (const char* v = std::getenv("CONSENTD_WEBHOOK_ALLOW_HTTP")) {
+    config.webhook_allow_http.clear();
+    std::string_view rest = v;
+    while (!rest.empty()) {
+      auto comma = rest.find(',');
+      if (comma != 0) config.webhook_allow_http.emplace_back(rest.substr(0, comma));
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+  }
   return {};
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/result.h"
 
@@ -32,6 +33,15 @@ struct Config {
   int retry_base_seconds = 60;            // retry_base_seconds: first retry after 4xx
   int retry_max_age_seconds = 72 * 3600;  // retry_max_age_seconds: then the message fails
   int lease_seconds = 300;                // lease_seconds: a crashed sender's messages return
+
+  // [webhooks] Delivery of events to the brokers' CRMs.
+  // allow_http = ["127.0.0.1"] / CONSENTD_WEBHOOK_ALLOW_HTTP="a,b": hosts that may be reached
+  // over plain http; every other endpoint must be https.
+  std::vector<std::string> webhook_allow_http;
+  int webhook_retry_base_seconds = 10;      // retry_base_seconds: doubles per failure
+  int webhook_max_age_seconds = 72 * 3600;  // max_age_seconds: then an event is abandoned
+  int webhook_timeout_seconds = 10;         // timeout_seconds: per POST
+  int webhook_poll_ms = 1000;               // poll_ms: how often new events are looked for
 };
 
 // Reads `path` (if given) and the environment over the defaults. Every value is checked;

@@ -18,6 +18,8 @@
 
 #include "app/admin.h"
 #include "app/admin_auth.h"
+#include "app/api_keys.h"
+#include "app/contact_import.h"
 #include "app/contacts_csv.h"
 #include "app/deletion_inbox.h"
 #include "app/delivery.h"
@@ -25,14 +27,17 @@
 #include "app/mail_templates.h"
 #include "app/mailing.h"
 #include "app/portal.h"
+#include "app/webhooks.h"
 #include "cli/config.h"
 #include "core/validation.h"
 #include "crypto/sodium_crypto.h"
 #include "http/admin_areas.h"
 #include "http/admin_handlers.h"
+#include "http/api_handlers.h"
 #include "http/pages.h"
 #include "http/portal_handlers.h"
 #include "http/server.h"
+#include "mail/http_poster.h"
 #include "mail/sender.h"
 #include "storage/postgres/pg_store.h"
 #include "storage/sqlite/sqlite_store.h"
@@ -115,6 +120,18 @@ core::TenantId TenantBySlug(Runtime& rt, const std::string& slug) {
   return id;
 }
 
+// Acts from the command line are the operator's: the tenant's system user, address "cli".
+app::Actor CliActor(Runtime& rt, core::TenantId tenant) {
+  app::Actor actor{tenant, 0, "cli", 0};
+  OrFail(rt.store->Read([&](core::ReadTx& tx) -> core::Status {
+    auto system = tx.FindSystemUser(tenant);
+    if (!system) return system.error();
+    actor.user = system->id;
+    return {};
+  }));
+  return actor;
+}
+
 std::string ConsentUrl(const Config& config, const std::string& token) {
   return config.base_url + "/c/" + token;
 }
@@ -127,8 +144,9 @@ std::string StaticContentType(std::string_view path) {
   return "application/octet-stream";
 }
 
-http::Handler MakeRouter(const http::PortalHandlers& portal, const http::AdminHandlers& admin) {
-  return [&portal, &admin](const http::Request& request) -> http::Response {
+http::Handler MakeRouter(const http::PortalHandlers& portal, const http::AdminHandlers& admin,
+                         const http::ApiHandlers& api) {
+  return [&portal, &admin, &api](const http::Request& request) -> http::Response {
     if (request.path == "/favicon.ico") {
       http::Response r;
       r.status = 204;
@@ -152,10 +170,21 @@ http::Handler MakeRouter(const http::PortalHandlers& portal, const http::AdminHa
         return r;
       }
     }
+    if (auto response = api.Handle(request)) return std::move(*response);
     if (auto response = admin.Handle(request)) return std::move(*response);
     if (auto response = portal.Handle(request)) return std::move(*response);
     return portal.NotFound(request);
   };
+}
+
+app::WebhookOptions WebhookOptionsOf(const Config& config) {
+  app::WebhookOptions options;
+  options.allow_http_hosts = config.webhook_allow_http;
+  options.retry_base = std::chrono::seconds(config.webhook_retry_base_seconds);
+  options.max_age = std::chrono::seconds(config.webhook_max_age_seconds);
+  options.timeout_seconds = config.webhook_timeout_seconds;
+  options.poll = std::chrono::milliseconds(config.webhook_poll_ms);
+  return options;
 }
 
 mail::DefaultTransport DefaultTransportOf(const Config& config) {
@@ -244,18 +273,22 @@ void Serve(const Config& config, const std::string& port_file) {
   http::PortalHandlers handlers(portal, pages, rt->crypto, secret);
   app::AdminAuth auth(*rt->store, rt->clock, rt->crypto);
   http::AdminPages admin_pages(pages);
+  const app::WebhookOptions webhook_options = WebhookOptionsOf(config);
   http::AdminHandlers admin(auth, admin_pages, rt->crypto, secret,
                             http::MakeAdminAreas({*rt->store, rt->clock, rt->crypto, rt->phones,
-                                                  admin_pages, config.base_url}),
+                                                  admin_pages, config.base_url, webhook_options}),
                             {.secure_cookies = config.base_url.rfind("https://", 0) == 0});
   http::ServerOptions options;
   options.address = config.listen_address;
   options.port = config.listen_port;
   options.threads = config.http_threads;
-  http::Server server(options, MakeRouter(handlers, admin));
+  http::ApiHandlers api({*rt->store, rt->clock, rt->crypto, rt->phones});
+  http::Server server(options, MakeRouter(handlers, admin, api));
   mail::SenderFactory senders(DefaultTransportOf(config));
   app::DeliveryWorker worker(*rt->store, rt->clock, rt->crypto, senders, DeliveryOptionsOf(config));
   std::thread resume([&] {
+    if (auto cut = app::FailInterruptedImportJobs(*rt->store, rt->clock); !cut)
+      std::fprintf(stderr, "consentd: import jobs: %s\n", cut.error().message.c_str());
     auto status =
         app::ResumePreparingMailings(*rt->store, rt->clock, rt->crypto, {config.base_url});
     if (!status)
@@ -269,12 +302,21 @@ void Serve(const Config& config, const std::string& port_file) {
     worker.Wake();
   });
   worker.Start();
+  app::WebhookDispatcher webhooks(
+      *rt->store, rt->clock, rt->crypto,
+      [&] { return std::make_unique<mail::CurlWebhookPoster>(webhook_options.timeout_seconds); },
+      webhook_options);
+  webhooks.Start();
   // Housekeeping: brokers are reminded of deletion requests near their legal deadline
   // (Art. 12(3)), and old failed logins are forgotten.
   auto reminders = std::make_unique<Periodic>(std::chrono::minutes(10), [&] {
     auto status = app::SendDeletionReminders(*rt->store, rt->clock, rt->crypto);
     if (!status) {
       std::fprintf(stderr, "consentd: deletion reminders: %s\n", status.error().message.c_str());
+    }
+    auto pruned = app::PruneIdempotencyRecords(*rt->store, rt->clock);
+    if (!pruned) {
+      std::fprintf(stderr, "consentd: idempotency keys: %s\n", pruned.error().message.c_str());
     }
     worker.Wake();
   });
@@ -289,6 +331,7 @@ void Serve(const Config& config, const std::string& port_file) {
   server.Stop();
   resume.join();
   reminders.reset();
+  webhooks.Stop();
   worker.Stop();
 }
 
@@ -519,6 +562,36 @@ int Main(int argc, char** argv) {
   mailing_status->add_option("--tenant", tenant_slug, "tenant slug")->required();
   mailing_status->add_flag("--recipients", show_recipients, "list every recipient with its state");
 
+  auto* apikey = cli.add_subcommand("apikey", "API keys of a tenant's CRM integration");
+  apikey->require_subcommand(1);
+  auto* apikey_create = apikey->add_subcommand("create", "create a key and print it (once)");
+  std::string key_name, key_scope = "read";
+  apikey_create->add_option("--tenant", tenant_slug, "tenant slug")->required();
+  apikey_create->add_option("--name", key_name, "what the key is for, e.g. CRM-Sync")->required();
+  apikey_create->add_option("--scope", key_scope, "read (default) or write")
+      ->check(CLI::IsMember({"read", "write"}));
+  auto* apikey_list = apikey->add_subcommand("list", "list the tenant's keys");
+  apikey_list->add_option("--tenant", tenant_slug, "tenant slug")->required();
+  auto* apikey_revoke = apikey->add_subcommand("revoke", "revoke a key at once");
+  std::int64_t key_id = 0;
+  apikey_revoke->add_option("id", key_id, "key id (see apikey list)")->required();
+  apikey_revoke->add_option("--tenant", tenant_slug, "tenant slug")->required();
+
+  auto* webhook = cli.add_subcommand("webhook", "webhook endpoints of a tenant's CRM");
+  webhook->require_subcommand(1);
+  auto* webhook_add = webhook->add_subcommand("add", "add an endpoint and print its secret (once)");
+  std::string webhook_url, webhook_events = "*";
+  webhook_add->add_option("--tenant", tenant_slug, "tenant slug")->required();
+  webhook_add->add_option("--url", webhook_url, "https URL the events are posted to")->required();
+  webhook_add->add_option("--events", webhook_events,
+                          "comma-separated event types, or * for all (default)");
+  auto* webhook_list = webhook->add_subcommand("list", "list the endpoints and their progress");
+  webhook_list->add_option("--tenant", tenant_slug, "tenant slug")->required();
+  auto* webhook_remove = webhook->add_subcommand("remove", "remove an endpoint");
+  std::int64_t webhook_id = 0;
+  webhook_remove->add_option("id", webhook_id, "endpoint id (see webhook list)")->required();
+  webhook_remove->add_option("--tenant", tenant_slug, "tenant slug")->required();
+
   auto* evidence = cli.add_subcommand("evidence", "evidence chain");
   evidence->require_subcommand(1);
   evidence->add_subcommand("verify", "verify every tenant's activity hash chain");
@@ -586,6 +659,47 @@ int Main(int argc, char** argv) {
     return SendMailing(*rt, request);
   } else if (mailing_status->parsed()) {
     return PrintMailingStatus(*rt, TenantBySlug(*rt, tenant_slug), mailing_id, show_recipients);
+  } else if (apikey_create->parsed()) {
+    auto created = OrFail(app::CreateApiKey(*rt->store, rt->clock, rt->crypto,
+                                            CliActor(*rt, TenantBySlug(*rt, tenant_slug)), key_name,
+                                            *core::ParseApiScope(key_scope)));
+    std::printf("API key %lld (%s, scope %s) created. It is shown only now:\n%s\n",
+                static_cast<long long>(created.key.id), created.key.name.c_str(), key_scope.c_str(),
+                created.secret.c_str());
+  } else if (apikey_list->parsed()) {
+    for (const auto& k : OrFail(app::ListApiKeys(*rt->store, TenantBySlug(*rt, tenant_slug)))) {
+      std::printf("%lld  %s…  %-5s  %s  %s\n", static_cast<long long>(k.id), k.prefix.c_str(),
+                  std::string(core::ApiScopeKey(k.scope)).c_str(),
+                  k.revoked_at ? ("revoked " + core::FormatIso(*k.revoked_at)).c_str() : "active",
+                  k.name.c_str());
+    }
+  } else if (apikey_revoke->parsed()) {
+    OrFail(app::RevokeApiKey(*rt->store, rt->clock, CliActor(*rt, TenantBySlug(*rt, tenant_slug)),
+                             key_id));
+    std::printf("API key %lld revoked\n", static_cast<long long>(key_id));
+  } else if (webhook_add->parsed()) {
+    auto added = OrFail(app::AddWebhookEndpoint(
+        *rt->store, rt->clock, rt->crypto, WebhookOptionsOf(config),
+        CliActor(*rt, TenantBySlug(*rt, tenant_slug)), webhook_url, webhook_events));
+    if (!added.errors.empty()) {
+      PrintFieldErrors(added.errors);
+      Fail("webhook not added");
+    }
+    std::printf("webhook %lld added (events %s). Its signing secret is shown only now:\n%s\n",
+                static_cast<long long>(added.endpoint.id), added.endpoint.events.c_str(),
+                added.endpoint.secret.c_str());
+  } else if (webhook_list->parsed()) {
+    for (const auto& e :
+         OrFail(app::ListWebhookEndpoints(*rt->store, TenantBySlug(*rt, tenant_slug)))) {
+      std::printf("%lld  %s  %s  events %s  delivered up to %lld%s\n", static_cast<long long>(e.id),
+                  e.active ? "active" : "inactive", e.url.c_str(), e.events.c_str(),
+                  static_cast<long long>(e.cursor_seq),
+                  e.failures > 0 ? (", failing (" + std::to_string(e.failures) + ")").c_str() : "");
+    }
+  } else if (webhook_remove->parsed()) {
+    OrFail(app::DeleteWebhookEndpoint(*rt->store, rt->clock,
+                                      CliActor(*rt, TenantBySlug(*rt, tenant_slug)), webhook_id));
+    std::printf("webhook %lld removed\n", static_cast<long long>(webhook_id));
   } else if (evidence->parsed()) {
     auto reports = OrFail(app::VerifyChains(*rt->store, rt->crypto));
     bool ok = true;

@@ -16,10 +16,11 @@ struct AuditEntry {
   TenantId tenant_id = 0;
   UserId user_id = 0;  // who acted; 0 only for acts before login (failed logins)
   Time at{};
-  std::string action;     // dotted key: "login", "contact.create", "template.save", ...
-  std::string target;     // "contact:42", "user:7", "" when none
-  std::string detail;     // JSON object with what changed; never a password
-  std::string ip_prefix;  // shortened address (core::ShortenIp)
+  std::string action;           // dotted key: "login", "contact.create", "template.save", ...
+  std::string target;           // "contact:42", "user:7", "" when none
+  std::string detail;           // JSON object with what changed; never a password
+  std::string ip_prefix;        // shortened address (core::ShortenIp)
+  std::int64_t api_key_id = 0;  // the API key that acted for user_id (the system user); 0: none
 };
 
 // A page of the audit log, newest first.

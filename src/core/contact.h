@@ -70,6 +70,9 @@ struct Contact {
   Time created_at{};
   Time updated_at{};
   bool erased = false;
+  // The contact's id in the broker's CRM (set through the API), unique among the tenant's
+  // live contacts; "" when none.
+  std::string external_id;
 };
 
 // One changed field: name, value before, value after.

@@ -41,23 +41,25 @@ constexpr std::array<std::pair<MessageKind, std::string_view>, 3> kKinds = {
      {MessageKind::kLinkRequest, "link_request"},
      {MessageKind::kEmailConfirmation, "email_confirmation"}}};
 
-constexpr std::array<std::pair<SkipReason, std::string_view>, 7> kSkipKeys = {
+constexpr std::array<std::pair<SkipReason, std::string_view>, 8> kSkipKeys = {
     {{SkipReason::kLinkMissing, "link_missing"},
      {SkipReason::kNone, ""},
      {SkipReason::kNoEmail, "no_email"},
      {SkipReason::kSuppressed, "suppressed"},
      {SkipReason::kDeletionRequested, "deletion_requested"},
      {SkipReason::kWithdrawn, "withdrawn"},
-     {SkipReason::kNoLegalBasis, "no_legal_basis"}}};
+     {SkipReason::kNoLegalBasis, "no_legal_basis"},
+     {SkipReason::kRetentionHold, "retention_hold"}}};
 
-constexpr std::array<std::pair<SkipReason, std::string_view>, 7> kSkipGerman = {
+constexpr std::array<std::pair<SkipReason, std::string_view>, 8> kSkipGerman = {
     {{SkipReason::kLinkMissing, "persönlicher Link fehlt in der gerenderten E-Mail"},
      {SkipReason::kNone, ""},
      {SkipReason::kNoEmail, "keine E-Mail-Adresse"},
      {SkipReason::kSuppressed, "auf der Sperrliste"},
      {SkipReason::kDeletionRequested, "Löschung beantragt"},
      {SkipReason::kWithdrawn, "Einwilligung widerrufen"},
-     {SkipReason::kNoLegalBasis, "keine Rechtsgrundlage für die Ansprache"}}};
+     {SkipReason::kNoLegalBasis, "keine Rechtsgrundlage für die Ansprache"},
+     {SkipReason::kRetentionHold, "Löschung wegen Aufbewahrungspflicht zurückgestellt"}}};
 
 }  // namespace
 
@@ -79,6 +81,7 @@ SkipReason EligibilityOf(const RecipientFacts& facts, bool lawful_confirmed) {
   if (facts.contact->data.email.empty()) return SkipReason::kNoEmail;
   if (facts.suppressed) return SkipReason::kSuppressed;
   if (facts.deletion_requested) return SkipReason::kDeletionRequested;
+  if (facts.retention_hold) return SkipReason::kRetentionHold;
   if (facts.consent && facts.consent->revoked_at) return SkipReason::kWithdrawn;
   bool has_basis = facts.contact->legal_basis != LegalBasis::kNone ||
                    (facts.consent && facts.consent->granted_at);

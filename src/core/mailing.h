@@ -73,8 +73,9 @@ enum class SkipReason {
   kSuppressed,
   kDeletionRequested,
   kWithdrawn,
-  kNoLegalBasis,  // and the broker did not confirm the mailing is lawful for them
-  kLinkMissing,   // the rendered message does not carry the recipient's link
+  kNoLegalBasis,   // and the broker did not confirm the mailing is lawful for them
+  kLinkMissing,    // the rendered message does not carry the recipient's link
+  kRetentionHold,  // erasure was requested and is held back for a legal retention period
 };
 std::string_view SkipReasonKey(SkipReason r);     // "no_email", ...
 std::string_view SkipReasonGerman(SkipReason r);  // for the broker
@@ -85,12 +86,14 @@ struct RecipientFacts {
   const Contact* contact = nullptr;
   std::optional<ConsentRecord> consent;
   bool deletion_requested = false;
+  bool retention_hold = false;  // a deletion request was decided "retained"
   bool suppressed = false;
 };
 
 // The rule of DESIGN.md §1.2 and issue "Serial e-mail": contacts without an address, on
-// the suppression list, with a pending deletion request, or who withdrew are never mailed
-// for consent; contacts without any legal basis only if the broker confirmed lawfulness.
+// the suppression list, with a pending deletion request or one held back for a retention
+// period (a hold), or who withdrew are never mailed for consent; contacts without any legal
+// basis only if the broker confirmed lawfulness.
 SkipReason EligibilityOf(const RecipientFacts& facts, bool lawful_confirmed);
 
 // Retry schedule for transient failures: base * 2^(attempts-1), capped at `max_delay`.

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/activity.h"
+#include "core/api_key.h"  // --- api ---
 #include "core/audit.h"
 #include "core/consent.h"
 #include "core/contact.h"
@@ -27,6 +28,7 @@
 #include "core/search_key.h"  // --- contacts-list ---
 #include "core/search_profile.h"
 #include "core/tenant.h"
+#include "core/webhook.h"  // --- webhooks ---
 
 namespace consentd::core {
 
@@ -146,6 +148,33 @@ class ReadTx {
                                                                         Time due_before) = 0;
   // The tenant's Löschfristen, shortest first.
   virtual Result<std::vector<RetentionRule>> ListRetentionRules(TenantId tenant) = 0;
+
+  // --- api ---
+  // By the SHA-256 of the key, whatever its state. Establishes the tenant.
+  virtual Result<ApiKey> FindApiKey(std::string_view key_hash) = 0;
+  // Every key of the tenant, revoked ones too, in id order.
+  virtual Result<std::vector<ApiKey>> ListApiKeys(TenantId tenant) = 0;
+  // The live contact with this CRM id.
+  virtual Result<Contact> FindContactByExternalId(TenantId tenant,
+                                                  std::string_view external_id) = 0;
+  virtual Result<std::optional<IdempotencyRecord>> FindIdempotency(TenantId tenant,
+                                                                   std::int64_t api_key,
+                                                                   std::string_view key) = 0;
+
+  // --- webhooks ---
+  virtual Result<std::vector<WebhookEndpoint>> ListWebhookEndpoints(TenantId tenant) = 0;
+  // The endpoint's newest attempts first, at most `limit`.
+  virtual Result<std::vector<WebhookAttempt>> ListWebhookAttempts(TenantId tenant,
+                                                                  std::int64_t endpoint,
+                                                                  int limit) = 0;
+
+  // --- admin-leftovers ---
+  // Whether a deletion request of the contact was decided "retained" (a retention hold,
+  // whether or not its end has passed).
+  virtual Result<bool> HasRetentionHold(TenantId tenant, ContactId contact) = 0;
+  // The tenant's import jobs in `state`, in id order.
+  virtual Result<std::vector<ImportJob>> ListImportJobsInState(TenantId tenant,
+                                                               ImportJobState state) = 0;
 };
 
 // Reads and writes of one unit of work. A unit that returns an error is rolled back
@@ -246,6 +275,34 @@ class WriteTx : public ReadTx {
   virtual Status DeleteRetentionRule(TenantId tenant, std::int64_t id) = 0;
   // Writes the controller identity, sender, signature and SMTP account (not the slug).
   virtual Status UpdateTenantSettings(const Tenant& tenant) = 0;
+
+  // --- api ---
+  virtual Result<std::int64_t> InsertApiKey(const ApiKey& key) = 0;
+  // Sets revoked_at unless set; kNotFound for a key of another tenant or none.
+  virtual Status RevokeApiKey(TenantId tenant, std::int64_t id, Time now) = 0;
+  // kConflict when the tenant's key already holds a record with this key.
+  virtual Status InsertIdempotency(const IdempotencyRecord& record) = 0;
+  // Stores the answer of a record with status 0.
+  virtual Status CompleteIdempotency(const IdempotencyRecord& record) = 0;
+  virtual Status DeleteIdempotency(TenantId tenant, std::int64_t api_key, std::string_view key) = 0;
+  // Forgets the tenant's records created before `older_than`.
+  virtual Status PruneIdempotency(TenantId tenant, Time older_than) = 0;
+
+  // --- webhooks ---
+  // Inserts the endpoint with its cursor at the tenant's chain head: it gets the events of
+  // acts from now on.
+  virtual Result<std::int64_t> InsertWebhookEndpoint(const WebhookEndpoint& endpoint) = 0;
+  virtual Status SetWebhookEndpointActive(TenantId tenant, std::int64_t id, bool active) = 0;
+  virtual Status DeleteWebhookEndpoint(TenantId tenant, std::int64_t id) = 0;
+  // Leases up to `limit` active endpoints of all tenants that have events waiting and are
+  // due (next_attempt_at <= now, no lease or one that ended before `now`) until
+  // `lease_until`, and returns them.
+  virtual Result<std::vector<WebhookEndpoint>> ClaimDueWebhookEndpoints(Time now, Time lease_until,
+                                                                        int limit) = 0;
+  // Writes cursor, failures, first failure, next attempt and lease_until of the endpoint
+  // while its lease is still `held_lease`; false, changing nothing, when another node took it.
+  virtual Result<bool> SaveWebhookProgress(const WebhookEndpoint& endpoint, Time held_lease) = 0;
+  virtual Status InsertWebhookAttempt(const WebhookAttempt& attempt) = 0;
 };
 
 using ReadFn = std::function<Status(ReadTx&)>;

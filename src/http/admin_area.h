@@ -8,7 +8,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "app/audit.h"
 #include "core/store.h"
 #include "core/validation.h"
 #include "http/pages.h"
@@ -54,6 +56,10 @@ class AdminPages {
   static Response SeeOther(std::string location, std::string_view flash = {});
   // JSON response (for the progress bar's polling).
   static Response Json(const nlohmann::json& body, int status = 200);
+  // A rendered mail's HTML as its own document, for a sandboxed <iframe src=...> of an admin
+  // page. It carries its own policy: the mail's inline styles and images, no scripts, no
+  // forms, framed only by the admin's own pages. AdminHandlers keeps these headers.
+  static Response MailPreview(std::string html);
 
   std::string Text(std::string_view lang, std::string_view key) const {
     return pages_.Text(lang, key);
@@ -64,6 +70,35 @@ class AdminPages {
   nlohmann::json Common(const AdminContext& ctx, nlohmann::json data) const;
   const PageRenderer& pages_;
 };
+
+// The texts of one area: t("key") is the text "<prefix>key" (e.g. "ml_" + "new_title") in
+// the request's language; t.Raw("key") one without the prefix (shared or another area's).
+// Borrows `pages` and `lang`; build one per request.
+struct AreaTexts {
+  const AdminPages& pages;
+  const std::string& lang;
+  std::string_view prefix;
+
+  std::string operator()(std::string_view key) const;
+  std::string Raw(std::string_view key) const { return pages.Text(lang, key); }
+};
+
+// The logged-in user as the actor of an app-layer act (audit log, evidence).
+app::Actor ActorOf(const AdminContext& ctx);
+
+// A date as the admin UI shows it: "30.11.2026" (de) or "2026-11-30" (en).
+std::string AdminDate(core::Time t, std::string_view lang);
+// "" for no date.
+std::string AdminDate(const std::optional<core::Time>& t, std::string_view lang);
+// A point in time, in UTC and saying so: "30.11.2026 10:00 UTC" (de), "2026-11-30 10:00 UTC".
+std::string AdminDateTime(core::Time t, std::string_view lang);
+
+// The segments of `path` below `base`: "/admin/mailings/12/status" below "/admin/mailings"
+// is {"12", "status"}; `base` itself (with or without a trailing '/') has none. Empty
+// segments are kept ("a//b" is {"a", "", "b"}), so that they can be refused. nullopt when
+// the path is neither `base` nor below it ("/admin/mailingsX"). The views point into `path`.
+std::optional<std::vector<std::string_view>> PathBelow(std::string_view path,
+                                                       std::string_view base);
 
 // The id in a path segment ("42" of /admin/contacts/42): digits only, positive, fits an
 // int64; nullopt otherwise (the caller answers 404).

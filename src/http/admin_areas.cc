@@ -3,6 +3,7 @@
 #include "http/admin_contact_detail.h"
 #include "http/admin_contact_list.h"
 #include "http/admin_deletions.h"
+#include "http/admin_integration.h"
 #include "http/admin_mailings.h"
 #include "http/admin_settings.h"
 #include "http/admin_templates.h"
@@ -17,6 +18,7 @@ std::vector<std::unique_ptr<AdminArea>> MakeAdminAreas(const AdminServices& serv
   areas.push_back(std::make_unique<AdminTemplatesArea>(services));
   areas.push_back(std::make_unique<AdminDeletionsArea>(services));
   areas.push_back(std::make_unique<AdminSettingsArea>(services));
+  areas.push_back(std::make_unique<AdminIntegrationArea>(services));
   return areas;
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "app/webhooks.h"
 #include "core/ports.h"
 #include "core/store.h"
 #include "http/admin_area.h"
@@ -19,6 +20,7 @@ struct AdminServices {
   const core::PhoneNormalizer& phones;
   const AdminPages& pages;
   std::string base_url;  // where personal links point to (https://einwilligung.example.de)
+  app::WebhookOptions webhooks = {};  // which webhook URLs the operator allows
 };
 
 // Every area, in the order they are asked.

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 
 #include "app/contact_admin.h"
 #include "app/contact_import.h"
@@ -25,48 +24,30 @@ struct AdminContactDetailArea::FailedForm {
 
 namespace {
 
-constexpr std::string_view kBase = "/admin/contacts/";
+constexpr std::string_view kBase = "/admin/contacts";
 constexpr std::array<std::string_view, 3> kBases = {"none", "existing_customer", "own_enquiry"};
 constexpr std::array<std::string_view, 4> kBadges = {"badge-none", "badge-granted",
                                                      "badge-withdrawn", "badge-deletion"};
 
-// Texts of these pages ("cd_<key>").
-struct Texts {
-  const AdminPages& pages;
-  const std::string& lang;
-  std::string operator()(std::string_view key) const {
-    return pages.Text(lang, "cd_" + std::string(key));
-  }
-  std::string Raw(std::string_view key) const { return pages.Text(lang, key); }
-};
-
-// A positive id of at most 18 digits, or nullopt.
-app::Actor ActorOf(const AdminContext& ctx) { return {ctx.tenant.id, ctx.user.id, ctx.ip_prefix}; }
-
-std::string DateOf(core::Time t, std::string_view lang) {
-  return lang == "en" ? core::FormatIsoDate(t) : core::FormatGermanDate(t);
-}
-std::string DateTimeOf(core::Time t) {
-  std::string iso = core::FormatIso(t);  // 2026-11-30T10:00:00Z
-  return iso.substr(0, 10) + " " + iso.substr(11, 5) + " UTC";
-}
+// Texts of this area ("cd_" keys).
+constexpr std::string_view kTexts = "cd_";
 
 // The legal basis choices a broker may pick; "consent" only while it is the current one.
-Choices BasisChoices(const Texts& t, const std::string& current) {
+Choices BasisChoices(const AreaTexts& t, const std::string& current) {
   Choices out;
   if (current == "consent") out.emplace_back("consent", t.Raw("cl_basis_consent"));
   for (auto key : kBases) out.emplace_back(std::string(key), t.Raw("cl_basis_" + std::string(key)));
   return out;
 }
 
-Choices KontaktartChoices(const Texts& t) {
+Choices KontaktartChoices(const AreaTexts& t) {
   Choices out = {{"", t.Raw("choose")}};
   for (const auto& [key, label] : core::kKontaktarten) out.emplace_back(key, label);
   return out;
 }
 
 // Every contact field and the legal basis, in form `form_id`.
-json MasterFields(const Texts& t, const std::string& form_id, const core::Form& v,
+json MasterFields(const AreaTexts& t, const std::string& form_id, const core::Form& v,
                   const core::FieldErrors& errors) {
   const auto& pages = t.pages.renderer();
   json fields = json::array();
@@ -98,7 +79,7 @@ json MasterFields(const Texts& t, const std::string& form_id, const core::Form& 
 }
 
 // The consent / withdrawal form: source, note and (consent) date.
-json DeclarationFields(const Texts& t, const std::string& form_id, const core::Form& v,
+json DeclarationFields(const AreaTexts& t, const std::string& form_id, const core::Form& v,
                        const core::FieldErrors& errors, bool with_date) {
   const auto& pages = t.pages.renderer();
   Choices sources = {{"", t.Raw("choose")},
@@ -122,26 +103,26 @@ json DeclarationFields(const Texts& t, const std::string& form_id, const core::F
   return fields;
 }
 
-json ConsentView(const app::ContactDetail& d, const Texts& t) {
+json ConsentView(const app::ContactDetail& d, const AreaTexts& t) {
   if (!d.consent) return nullptr;
   const auto& c = *d.consent;
   return {{"source", c.source},
           {"purpose", c.purpose_name.empty() ? d.purpose.name : c.purpose_name},
-          {"granted_at", c.granted_at ? DateOf(*c.granted_at, t.lang) : "–"},
-          {"revoked_at", c.revoked_at ? DateOf(*c.revoked_at, t.lang) : "–"},
+          {"granted_at", c.granted_at ? AdminDate(*c.granted_at, t.lang) : "–"},
+          {"revoked_at", c.revoked_at ? AdminDate(*c.revoked_at, t.lang) : "–"},
           {"revocation_reason", c.revocation_reason.empty() ? "–" : c.revocation_reason},
           {"text_version", c.text_version ? std::to_string(c.text_version) : "–"},
           {"text_language", c.language},
           {"text_sha256", c.text_sha256}};
 }
 
-json LinksView(const app::ContactDetail& d, const Texts& t, core::Time now) {
+json LinksView(const app::ContactDetail& d, const AreaTexts& t, core::Time now) {
   json rows = json::array();
   for (const auto& l : d.links) {
     std::string status(app::LinkStatusKey(l, now));
     rows.push_back({{"id", l.id},
-                    {"created", DateOf(l.created_at, t.lang)},
-                    {"expires", DateOf(l.expires_at, t.lang)},
+                    {"created", AdminDate(l.created_at, t.lang)},
+                    {"expires", AdminDate(l.expires_at, t.lang)},
                     {"status", t("link_" + status)},
                     {"active", status == "active"},
                     {"mailing", l.mailing_id ? "#" + std::to_string(*l.mailing_id) : "–"}});
@@ -150,7 +131,7 @@ json LinksView(const app::ContactDetail& d, const Texts& t, core::Time now) {
 }
 
 // One payload entry: a label for a known key, the value as text (objects pretty-printed).
-json PayloadEntries(const std::string& payload, const Texts& t) {
+json PayloadEntries(const std::string& payload, const AreaTexts& t) {
   json entries = json::array();
   json parsed = json::parse(payload, nullptr, false);
   if (!parsed.is_object()) return entries;
@@ -167,7 +148,7 @@ json PayloadEntries(const std::string& payload, const Texts& t) {
   return entries;
 }
 
-json TimelineView(const app::ContactDetail& d, const Texts& t,
+json TimelineView(const app::ContactDetail& d, const AreaTexts& t,
                   const std::map<core::UserId, std::string>& users) {
   json items = json::array();
   for (auto it = d.activities.rbegin(); it != d.activities.rend(); ++it) {
@@ -176,7 +157,7 @@ json TimelineView(const app::ContactDetail& d, const Texts& t,
     items.push_back(
         {{"seq", a.seq},
          {"type", std::string(core::ActivityTypeName(a.type))},
-         {"at", DateTimeOf(a.created_at)},
+         {"at", AdminDateTime(a.created_at, t.lang)},
          {"author", user == users.end() ? "#" + std::to_string(a.author_user_id) : user->second},
          {"erased", a.payload.empty()},
          {"entries", a.payload.empty() ? json::array() : PayloadEntries(a.payload, t)},
@@ -232,50 +213,6 @@ Response FailureOf(const AdminPages& pages, const AdminContext& ctx, const core:
   throw std::runtime_error("contact detail: " + e.message);
 }
 
-void AppendCsvRow(std::string& out, const std::vector<std::string>& cells) {
-  for (std::size_t i = 0; i < cells.size(); ++i) {
-    if (i > 0) out += ';';
-    const std::string& c = cells[i];
-    if (c.find_first_of(";\"\r\n") == std::string::npos) {
-      out += c;
-      continue;
-    }
-    out += '"';
-    for (char ch : c) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-    out += '"';
-  }
-  out += "\r\n";
-}
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-// The rows of a full export whose e-mail address is in `emails` (lower case), header kept.
-// The export neutralises formula-like cells with a leading ', so it is ignored here.
-std::string FilterExport(const std::string& csv, const std::set<std::string>& emails) {
-  auto text = app::DecodeCsvBytes(csv);  // without the BOM
-  if (!text) return csv;
-  auto table = app::ParseCsv(*text);
-  if (!table || table->records.empty()) return csv;
-  const auto& header = table->records.front().cells;
-  auto col = std::find_if(header.begin(), header.end(),
-                          [](const std::string& h) { return app::MapCsvHeader(h) == "email"; });
-  if (col == header.end()) return csv;
-  const auto index = static_cast<std::size_t>(col - header.begin());
-  std::string out = "\xEF\xBB\xBF";
-  AppendCsvRow(out, header);
-  for (std::size_t i = 1; i < table->records.size(); ++i) {
-    const auto& cells = table->records[i].cells;
-    std::string email = index < cells.size() ? cells[index] : "";
-    if (!email.empty() && email.front() == '\'') email.erase(0, 1);
-    if (emails.contains(Lower(email))) AppendCsvRow(out, cells);
-  }
-  return out;
-}
-
 }  // namespace
 
 AdminContactDetailArea::~AdminContactDetailArea() {
@@ -287,28 +224,30 @@ AdminContactDetailArea::~AdminContactDetailArea() {
 }
 
 std::optional<Response> AdminContactDetailArea::Handle(const AdminContext& ctx) {
-  const std::string& path = ctx.request.path;
-  if (path.rfind(kBase, 0) != 0) return std::nullopt;
-  std::string rest = path.substr(kBase.size());
+  const auto parts = PathBelow(ctx.request.path, kBase);
+  if (!parts || parts->empty()) return std::nullopt;  // not below it: the address list's
+  const auto& p = *parts;
   const bool get = ctx.request.method == "GET" || ctx.request.method == "HEAD";
-  if (rest == "new") return get || ctx.IsPost() ? std::optional(NewContact(ctx)) : std::nullopt;
-  if (rest == "export") return get ? std::optional(Export(ctx)) : std::nullopt;
-  if (rest == "import") {
+  if (p.size() == 1 && p[0] == "new") {
+    return get || ctx.IsPost() ? std::optional(NewContact(ctx)) : std::nullopt;
+  }
+  if (p.size() == 1 && p[0] == "export") return get ? std::optional(Export(ctx)) : std::nullopt;
+  if (p.size() == 1 && p[0] == "import") {
     if (ctx.IsPost()) return StartImport(ctx);
     return get ? std::optional(ImportForm(ctx, "", 200)) : std::nullopt;
   }
-  if (rest.rfind("import/", 0) == 0) {
-    std::string job = rest.substr(7);
-    bool status = job.size() > 7 && job.substr(job.size() - 7) == "/status";
-    if (status) job.resize(job.size() - 7);
-    auto id = ParseRowId(job);
-    if (!id || !get) return services_.pages.NotFound(ctx);
+  if (p[0] == "import") {  // import/{id}[/status]
+    const auto id = ParseRowId(p[1]);
+    const bool status = p.size() == 3 && p[2] == "status";
+    if (!id || !get || (p.size() == 3 && !status) || p.size() > 3) {
+      return services_.pages.NotFound(ctx);
+    }
     return status ? ImportStatus(ctx, *id) : ImportPage(ctx, *id);
   }
-  auto slash = rest.find('/');
-  auto id = ParseRowId(rest.substr(0, slash));
+  const auto id = ParseRowId(p[0]);
   if (!id) return std::nullopt;  // not a contact path; perhaps another area's
-  std::string action = slash == std::string::npos ? "" : rest.substr(slash + 1);
+  if (p.size() > 2) return services_.pages.NotFound(ctx);
+  const std::string action = p.size() == 2 ? std::string(p[1]) : "";
   if (action == "erase") return Erase(ctx, *id);
   if (ctx.IsPost()) return PostDetail(ctx, *id, action);
   if (!get || !action.empty()) return services_.pages.NotFound(ctx);
@@ -319,8 +258,8 @@ Response AdminContactDetailArea::Detail(const AdminContext& ctx, core::ContactId
                                         const FailedForm* failed) {
   auto d = app::LoadContactDetail(services_.store, ctx.tenant.id, id);
   if (!d) return FailureOf(services_.pages, ctx, d.error());
-  const Texts t{services_.pages, ctx.lang};
-  const std::string base = std::string(kBase) + std::to_string(id);
+  const AreaTexts t{services_.pages, ctx.lang, kTexts};
+  const std::string base = std::string(kBase) + "/" + std::to_string(id);
   const auto state = static_cast<std::size_t>(d->state);
   json data = {
       {"title", core::DisplayName(d->contact.data).empty() ? d->contact.data.email
@@ -333,15 +272,15 @@ Response AdminContactDetailArea::Detail(const AdminContext& ctx, core::ContactId
        {{"label", t.Raw("cl_state_" + std::string(core::ConsentStateKey(d->state)))},
         {"badge", kBadges[state]}}},
       {"basis", t.Raw("cl_basis_" + std::string(core::LegalBasisKey(d->contact.legal_basis)))},
-      {"created", DateOf(d->contact.created_at, ctx.lang)},
-      {"updated", DateOf(d->contact.updated_at, ctx.lang)},
+      {"created", AdminDate(d->contact.created_at, ctx.lang)},
+      {"updated", AdminDate(d->contact.updated_at, ctx.lang)},
       {"mail_href", "/admin/mailings/new?c" + std::to_string(id) + "=1"}};
   data["consent"] = ConsentView(*d, t);
   data["has_consent"] = d->consent.has_value();
   if (d->deletion_request) {
     data["deletion"] = {{"href", "/admin/deletions/" + std::to_string(d->deletion_request->id)},
-                        {"received", DateOf(d->deletion_request->received_at, ctx.lang)},
-                        {"due", DateOf(d->deletion_request->due_at, ctx.lang)}};
+                        {"received", AdminDate(d->deletion_request->received_at, ctx.lang)},
+                        {"due", AdminDate(d->deletion_request->due_at, ctx.lang)}};
   }
   json profiles = json::array();
   for (const auto& p : d->profiles) profiles.push_back({{"summary", ProfileSummary(p)}});
@@ -370,7 +309,7 @@ Response AdminContactDetailArea::Detail(const AdminContext& ctx, core::ContactId
 Response AdminContactDetailArea::PostDetail(const AdminContext& ctx, core::ContactId id,
                                             const std::string& action) {
   const app::Actor actor = ActorOf(ctx);
-  const std::string base = std::string(kBase) + std::to_string(id);
+  const std::string base = std::string(kBase) + "/" + std::to_string(id);
   core::Result<app::AdminFormOutcome> outcome = core::NotFound("action");
   std::string form_id, done;
   if (action.empty()) {
@@ -399,7 +338,7 @@ Response AdminContactDetailArea::PostDetail(const AdminContext& ctx, core::Conta
 }
 
 Response AdminContactDetailArea::NewContact(const AdminContext& ctx) {
-  const Texts t{services_.pages, ctx.lang};
+  const AreaTexts t{services_.pages, ctx.lang, kTexts};
   core::FieldErrors errors;
   core::Form values = {{"legal_basis", "none"}, {"sprache", "de"}, {"land", "DE"}};
   if (ctx.IsPost()) {
@@ -407,7 +346,8 @@ Response AdminContactDetailArea::NewContact(const AdminContext& ctx) {
                                               services_.phones, ActorOf(ctx), ctx.form);
     if (!outcome) return FailureOf(services_.pages, ctx, outcome.error());
     if (outcome->saved()) {
-      return AdminPages::SeeOther(std::string(kBase) + std::to_string(outcome->id), "cd_created");
+      return AdminPages::SeeOther(std::string(kBase) + "/" + std::to_string(outcome->id),
+                                  "cd_created");
     }
     errors = std::move(outcome->errors);
     values = ctx.form;
@@ -423,8 +363,8 @@ Response AdminContactDetailArea::NewContact(const AdminContext& ctx) {
 Response AdminContactDetailArea::Erase(const AdminContext& ctx, core::ContactId id) {
   auto d = app::LoadContactDetail(services_.store, ctx.tenant.id, id);
   if (!d || d->contact.erased) return services_.pages.NotFound(ctx);
-  const Texts t{services_.pages, ctx.lang};
-  const std::string base = std::string(kBase) + std::to_string(id);
+  const AreaTexts t{services_.pages, ctx.lang, kTexts};
+  const std::string base = std::string(kBase) + "/" + std::to_string(id);
   std::string error;
   if (ctx.IsPost()) {
     std::string reason = core::Trim(FormValue(ctx.form, "reason"));
@@ -454,26 +394,20 @@ Response AdminContactDetailArea::Erase(const AdminContext& ctx, core::ContactId 
 }
 
 Response AdminContactDetailArea::Export(const AdminContext& ctx) {
-  auto csv = app::ExportContactsCsv(services_.store, ctx.tenant.id);
-  if (!csv) return FailureOf(services_.pages, ctx, csv.error());
   core::Form fields(ctx.request.query.begin(), ctx.request.query.end());
   const auto parsed = app::ParseContactQuery(fields);
   const auto& q = parsed.query;
-  std::string body = std::move(*csv);
+  core::Result<std::string> csv = std::string();
   if (!q.text.empty() || !q.state.empty() || !q.basis.empty() || !q.kontaktart.empty()) {
+    // The address list's filter: exactly its contacts, by id (with or without an address).
     auto ids = app::MatchingContactIds(services_.store, ctx.tenant.id, q);
     if (!ids) return FailureOf(services_.pages, ctx, ids.error());
-    std::set<std::string> emails;
-    auto status = services_.store.Read([&](core::ReadTx& tx) -> core::Status {
-      for (auto id : *ids) {
-        auto c = tx.FindContact(ctx.tenant.id, id);
-        if (c && !c->erased) emails.insert(Lower(c->data.email));
-      }
-      return {};
-    });
-    if (!status) return FailureOf(services_.pages, ctx, status.error());
-    body = FilterExport(body, emails);
+    csv = app::ExportContactsCsv(services_.store, ctx.tenant.id, std::move(*ids));
+  } else {
+    csv = app::ExportContactsCsv(services_.store, ctx.tenant.id);
   }
+  if (!csv) return FailureOf(services_.pages, ctx, csv.error());
+  std::string body = std::move(*csv);
   Response r;
   r.content_type = "text/csv; charset=utf-8";
   r.headers.emplace_back(
@@ -485,7 +419,7 @@ Response AdminContactDetailArea::Export(const AdminContext& ctx) {
 
 Response AdminContactDetailArea::ImportForm(const AdminContext& ctx, const std::string& error,
                                             int status) {
-  const Texts t{services_.pages, ctx.lang};
+  const AreaTexts t{services_.pages, ctx.lang, kTexts};
   json data = {{"title", t("import_title")},
                {"action", "/admin/contacts/import?csrf=" + PercentEncode(ctx.csrf)},
                {"error", error},
@@ -494,7 +428,7 @@ Response AdminContactDetailArea::ImportForm(const AdminContext& ctx, const std::
 }
 
 Response AdminContactDetailArea::StartImport(const AdminContext& ctx) {
-  const Texts t{services_.pages, ctx.lang};
+  const AreaTexts t{services_.pages, ctx.lang, kTexts};
   auto boundary = MultipartBoundary(ctx.request.Header("content-type"));
   if (!boundary) return ImportForm(ctx, t("import_no_file"), 422);
   auto parts = ParseMultipart(ctx.request.body, *boundary);
@@ -549,7 +483,7 @@ json JobJson(const core::ImportJob& j) {
 Response AdminContactDetailArea::ImportPage(const AdminContext& ctx, std::int64_t id) {
   auto job = app::FindImportJob(services_.store, ctx.tenant.id, id);
   if (!job) return FailureOf(services_.pages, ctx, job.error());
-  const Texts t{services_.pages, ctx.lang};
+  const AreaTexts t{services_.pages, ctx.lang, kTexts};
   json data = JobJson(*job);
   data["title"] = t("import_title");
   data["id"] = id;
@@ -557,6 +491,8 @@ Response AdminContactDetailArea::ImportPage(const AdminContext& ctx, std::int64_
   data["running"] = job->state == core::ImportJobState::kRunning;
   data["done"] = job->state == core::ImportJobState::kDone;
   data["failed"] = job->state == core::ImportJobState::kFailed;
+  // A job cut off by a restart gets its reason in the user's language (stored ones are German).
+  if (job->failure == app::kImportCutByRestart) data["failure"] = t("import_cut_by_restart");
   data["status_href"] = "/admin/contacts/import/" + std::to_string(id) + "/status";
   data["self_href"] = "/admin/contacts/import/" + std::to_string(id);
   json rows = json::array();

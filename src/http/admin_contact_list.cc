@@ -132,7 +132,9 @@ json Errors(const core::FieldErrors& errors, std::string_view lang) {
 }
 
 std::string CountText(const app::ContactListPage& page, const Texts& t, std::string_view lang) {
-  if (page.total_capped) return t("count_capped");
+  if (page.total_capped) {
+    return t(page.count_cap == app::kSearchCountCap ? "count_capped_search" : "count_capped");
+  }
   std::string n = std::to_string(page.total);
   if (lang == "de") {
     for (int i = static_cast<int>(n.size()) - 3; i > 0; i -= 3)

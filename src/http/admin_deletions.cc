@@ -16,28 +16,15 @@ constexpr std::string_view kBase = "/admin/deletions";
 constexpr std::array<std::string_view, 4> kDecidedStatuses = {"erased", "retained", "rejected",
                                                               "withdrawn"};
 
-struct Texts {
-  const AdminPages& pages;
-  const std::string& lang;
-  std::string operator()(std::string_view key) const {
-    return pages.Text(lang, "del_" + std::string(key));
-  }
-};
+// Texts of this area ("del_" keys).
+constexpr std::string_view kTexts = "del_";
 
-std::string DateOf(core::Time t, std::string_view lang) {
-  return lang == "de" ? core::FormatGermanDate(t) : core::FormatIsoDate(t);
-}
-std::string DateOf(const std::optional<core::Time>& t, std::string_view lang) {
-  return t ? DateOf(*t, lang) : "";
-}
-
-// A positive id from a path segment; nullopt for anything else.
-std::string NameOf(const core::DeletionCase& c, const Texts& t) {
+std::string NameOf(const core::DeletionCase& c, const AreaTexts& t) {
   if (c.contact_erased) return t("erased_contact");
   return c.contact_name.empty() ? t("unnamed") : c.contact_name;
 }
 
-json StatusJson(const app::InboxEntry& e, const Texts& t) {
+json StatusJson(const app::InboxEntry& e, const AreaTexts& t) {
   if (e.hold_ended) return {{"label", t("hold_ended")}, {"badge", "badge-overdue"}};
   if (e.overdue) return {{"label", t("overdue")}, {"badge", "badge-overdue"}};
   const std::string& s = e.c.request.status;
@@ -47,15 +34,15 @@ json StatusJson(const app::InboxEntry& e, const Texts& t) {
                                     : "badge-withdrawn"}};
 }
 
-json RowJson(const app::InboxEntry& e, const Texts& t, std::string_view lang) {
+json RowJson(const app::InboxEntry& e, const AreaTexts& t, std::string_view lang) {
   const auto& c = e.c;
   return {{"id", c.request.id},
           {"href", std::string(kBase) + "/" + std::to_string(c.request.id)},
           {"name", NameOf(c, t)},
-          {"received", DateOf(c.request.received_at, lang)},
-          {"due", DateOf(c.request.due_at, lang)},
-          {"retain_until", DateOf(c.retain_until, lang)},
-          {"decided", DateOf(c.decided_at, lang)},
+          {"received", AdminDate(c.request.received_at, lang)},
+          {"due", AdminDate(c.request.due_at, lang)},
+          {"retain_until", AdminDate(c.retain_until, lang)},
+          {"decided", AdminDate(c.decided_at, lang)},
           {"extended", c.extended_months > 0},
           {"extended_months", c.extended_months},
           {"attention", e.overdue || e.hold_ended},
@@ -93,7 +80,7 @@ json FormsJson(const core::Form& form, const core::FieldErrors& errors, std::str
 }
 
 json RulesJson(const std::vector<core::RetentionRule>& rules, const std::string& selected,
-               const Texts& t) {
+               const AreaTexts& t) {
   json out = json::array();
   for (const auto& r : rules) {
     std::string label = r.name;
@@ -106,13 +93,13 @@ json RulesJson(const std::vector<core::RetentionRule>& rules, const std::string&
   return out;
 }
 
-json ContactJson(const app::DeletionDetail& d, const Texts& t, std::string_view lang) {
+json ContactJson(const app::DeletionDetail& d, const AreaTexts& t, std::string_view lang) {
   const auto& c = d.contact;
   std::string consent = t("consent_none");
   if (d.consent && d.consent->revoked_at) {
-    consent = t("consent_withdrawn") + " " + DateOf(*d.consent->revoked_at, lang);
+    consent = t("consent_withdrawn") + " " + AdminDate(*d.consent->revoked_at, lang);
   } else if (d.consent && d.consent->granted_at) {
-    consent = t("consent_granted") + " " + DateOf(*d.consent->granted_at, lang);
+    consent = t("consent_granted") + " " + AdminDate(*d.consent->granted_at, lang);
   }
   return {{"erased", c.erased},
           {"name", c.erased ? t("erased_contact") : core::DisplayName(c.data)},
@@ -127,22 +114,20 @@ json ContactJson(const app::DeletionDetail& d, const Texts& t, std::string_view 
 }  // namespace
 
 std::optional<Response> AdminDeletionsArea::Handle(const AdminContext& ctx) {
-  const std::string& path = ctx.request.path;
-  if (path.rfind(kBase, 0) != 0) return std::nullopt;
-  std::string_view rest = std::string_view(path).substr(kBase.size());
-  if (!rest.empty() && rest.front() != '/') return std::nullopt;
-  if (rest.empty() || rest == "/") {
+  const auto parts = PathBelow(ctx.request.path, kBase);
+  if (!parts) return std::nullopt;
+  if (parts->empty()) {
     if (ctx.IsPost()) return services_.pages.NotFound(ctx);
     return List(ctx);
   }
-  auto id = ParseRowId(rest.substr(1));
+  const auto id = parts->size() == 1 ? ParseRowId(parts->front()) : std::nullopt;
   if (!id) return services_.pages.NotFound(ctx);
   if (ctx.IsPost()) return Decide(ctx, *id);
   return Detail(ctx, *id, {}, {}, 200);
 }
 
 Response AdminDeletionsArea::List(const AdminContext& ctx) {
-  const Texts t{services_.pages, ctx.lang};
+  const AreaTexts t{services_.pages, ctx.lang, kTexts};
   const bool decided = ctx.request.Query("view") == "decided";
   std::string status = ctx.request.Query("status");
   if (std::find(kDecidedStatuses.begin(), kDecidedStatuses.end(), status) ==
@@ -176,7 +161,7 @@ Response AdminDeletionsArea::List(const AdminContext& ctx) {
 Response AdminDeletionsArea::Detail(const AdminContext& ctx, std::int64_t id,
                                     const core::Form& form, const core::FieldErrors& errors,
                                     int status) {
-  const Texts t{services_.pages, ctx.lang};
+  const AreaTexts t{services_.pages, ctx.lang, kTexts};
   auto d = app::LoadDetail(services_.store, ctx.tenant.id, id, services_.clock.Now());
   if (!d) return services_.pages.NotFound(ctx);
   const auto& c = d->entry.c;
@@ -208,12 +193,13 @@ Response AdminDeletionsArea::Decide(const AdminContext& ctx, std::int64_t id) {
   const std::string decision = FormValue(ctx.form, "decision");
   if (!app::ParseDecision(decision)) return Detail(ctx, id, {}, {}, 200);
   const app::DecisionInput input = app::DecisionFromForm(ctx.form);
-  const app::Actor actor{ctx.tenant.id, ctx.user.id, ctx.ip_prefix};
+  const app::Actor actor = ActorOf(ctx);
   auto outcome = app::Decide(services_.store, services_.clock, services_.crypto, actor, id, input);
   if (!outcome) {
     if (outcome.error().code == core::ErrorCode::kNotFound) return services_.pages.NotFound(ctx);
-    core::FieldErrors failed = {{"decision", Texts{services_.pages, ctx.lang}("save_failed"),
-                                 Texts{services_.pages, ctx.lang}("save_failed")}};
+    core::FieldErrors failed = {{"decision",
+                                 AreaTexts{services_.pages, ctx.lang, kTexts}("save_failed"),
+                                 AreaTexts{services_.pages, ctx.lang, kTexts}("save_failed")}};
     return Detail(ctx, id, ctx.form, failed, 500);
   }
   if (!outcome->errors.empty()) return Detail(ctx, id, ctx.form, outcome->errors, 422);

@@ -53,19 +53,27 @@ std::string AdminLanguage(const Request& request) {
   return PickLanguage(choice, request.Header("accept-language"));
 }
 
-// Inline styles are allowed because mail previews (sandboxed srcdoc frames, which inherit
-// this policy) show the broker's HTML templates as mail clients would; scripts stay 'self'.
+// Adds `name: value` unless the response set that header itself (a mail preview brings
+// its own policy).
+void AddDefaultHeader(Response& r, std::string_view name, std::string_view value) {
+  for (const auto& [have, unused] : r.headers) {
+    if (have == name) return;
+  }
+  r.headers.emplace_back(name, value);
+}
+
+// No inline styles or scripts: mail previews, which need inline styles, are documents of
+// their own with their own policy (AdminPages::MailPreview), loaded into sandboxed frames.
 void AddAdminHeaders(Response& r) {
-  r.headers.emplace_back(
-      "Content-Security-Policy",
-      "default-src 'none'; script-src 'self'; connect-src 'self'; "
-      "style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
-      "frame-src 'self'; frame-ancestors 'none'; base-uri 'none'");
-  r.headers.emplace_back("Referrer-Policy", "same-origin");
-  r.headers.emplace_back("X-Robots-Tag", "noindex, nofollow");
-  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
-  r.headers.emplace_back("X-Frame-Options", "DENY");
-  r.headers.emplace_back("Cache-Control", "no-store");
+  AddDefaultHeader(r, "Content-Security-Policy",
+                   "default-src 'none'; script-src 'self'; connect-src 'self'; "
+                   "style-src 'self'; img-src 'self' data:; form-action 'self'; "
+                   "frame-src 'self'; frame-ancestors 'none'; base-uri 'none'");
+  AddDefaultHeader(r, "Referrer-Policy", "same-origin");
+  AddDefaultHeader(r, "X-Robots-Tag", "noindex, nofollow");
+  AddDefaultHeader(r, "X-Content-Type-Options", "nosniff");
+  AddDefaultHeader(r, "X-Frame-Options", "DENY");
+  AddDefaultHeader(r, "Cache-Control", "no-store");
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "app/contact_list.h"
 #include "core/time.h"
+#include "http/form.h"
 
 namespace consentd::http {
 
@@ -23,15 +24,7 @@ constexpr int kMessagesPerPage = 50;
 constexpr int kMailingsPerPage = 30;
 
 // Texts of this area ("ml_" keys).
-struct Texts {
-  const AdminPages& pages;
-  const std::string& lang;
-  std::string operator()(std::string_view key) const {
-    return pages.Text(lang, "ml_" + std::string(key));
-  }
-};
-
-app::Actor ActorOf(const AdminContext& ctx) { return {ctx.tenant.id, ctx.user.id, ctx.ip_prefix}; }
+constexpr std::string_view kTexts = "ml_";
 
 // The fields of the request: the POST body, or the query of a GET.
 core::Form FieldsOf(const AdminContext& ctx) {
@@ -39,13 +32,6 @@ core::Form FieldsOf(const AdminContext& ctx) {
   core::Form fields;
   for (const auto& [name, value] : ctx.request.query) fields.emplace(name, value);
   return fields;
-}
-
-std::string DateTimeOf(core::Time t, std::string_view lang) {
-  const std::string iso = core::FormatIso(t);  // YYYY-MM-DDTHH:MM:SSZ
-  const std::string time = iso.substr(11, 5) + " UTC";
-  if (lang != "de") return iso.substr(0, 10) + " " + time;
-  return iso.substr(8, 2) + "." + iso.substr(5, 2) + "." + iso.substr(0, 4) + " " + time;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -111,7 +97,7 @@ Draft ParseDraft(const core::Form& fields) {
   return d;
 }
 
-app::MailingRequest RequestOf(const AdminContext& ctx, const Draft& d, const Texts& t,
+app::MailingRequest RequestOf(const AdminContext& ctx, const Draft& d, const AreaTexts& t,
                               std::vector<core::ContactId> ids) {
   app::MailingRequest r;
   r.tenant = ctx.tenant.id;
@@ -143,7 +129,7 @@ std::string FieldOfPart(const std::string& part) {
   return part == "subject" ? "subject" : "own_text";
 }
 
-void AddProblems(const std::vector<core::TemplateProblem>& problems, const Texts& t,
+void AddProblems(const std::vector<core::TemplateProblem>& problems, const AreaTexts& t,
                  std::string_view lang, FormErrors& errors) {
   for (const auto& p : problems) {
     std::string message = lang == "en" ? p.message_en : p.message_de;
@@ -192,7 +178,7 @@ json TemplateOptions(const std::vector<core::MailTemplate>& templates, const Dra
   return options;
 }
 
-std::string ReasonText(const app::RecipientCheck& r, const Texts& t) {
+std::string ReasonText(const app::RecipientCheck& r, const AreaTexts& t) {
   if (r.contact.erased) return t("skip_erased");
   return t("skip_" + std::string(core::SkipReasonKey(r.reason)));
 }
@@ -202,7 +188,7 @@ std::string NameOf(const core::Contact& c) {
   return name.empty() ? c.data.email : name;
 }
 
-json RecipientsJson(const app::MailingPreview& p, const Texts& t) {
+json RecipientsJson(const app::MailingPreview& p, const AreaTexts& t) {
   json skipped = json::array();
   std::size_t skipped_count = 0;
   std::size_t need_lawful = 0;
@@ -228,7 +214,13 @@ json RecipientsJson(const app::MailingPreview& p, const Texts& t) {
           {"has_skipped", skipped_count > 0}};
 }
 
-json PreviewJson(const app::MailingPreview& p) {
+// The HTML view of the previewed mail: GET /admin/mailings/mail-preview (MailPreview).
+std::string MailPreviewUrl(const Draft& d, core::ContactId contact) {
+  return std::string(kBase) + "/mail-preview?template=" + PercentEncode(d.template_key) + "%3A" +
+         PercentEncode(d.language) + "&contact=" + std::to_string(contact);
+}
+
+json PreviewJson(const app::MailingPreview& p, const Draft& d) {
   json options = json::array();
   std::size_t at = 0;
   for (std::size_t i = 0; i < p.recipients.size(); ++i) {
@@ -247,8 +239,8 @@ json PreviewJson(const app::MailingPreview& p) {
   if (p.mail) {
     out["subject"] = p.mail->subject;
     out["text"] = p.mail->text;
-    out["html"] = p.mail->html;
     out["has_html"] = !p.mail->html.empty();
+    out["html_src"] = MailPreviewUrl(d, p.previewed);
   }
   return out;
 }
@@ -326,21 +318,22 @@ AdminMailingsArea::AdminMailingsArea(const AdminServices& services)
       preparer_(services.store, services.clock, services.crypto, {services.base_url}) {}
 
 std::optional<Response> AdminMailingsArea::Handle(const AdminContext& ctx) {
-  const std::string& path = ctx.request.path;
-  if (path.rfind(kBase, 0) != 0) return std::nullopt;
-  std::string_view rest = std::string_view(path).substr(kBase.size());
-  if (!rest.empty() && rest.front() != '/') return std::nullopt;
-  if (rest.empty() || rest == "/") {
+  const auto parts = PathBelow(ctx.request.path, kBase);
+  if (!parts) return std::nullopt;
+  const auto& p = *parts;
+  if (p.empty()) {
     if (ctx.IsPost()) return services_.pages.NotFound(ctx);
     return List(ctx);
   }
-  rest.remove_prefix(1);
-  if (rest == "new") return NewMailing(ctx);
-  const auto slash = rest.find('/');
-  auto id = ParseRowId(rest.substr(0, slash));
-  if (!id || ctx.IsPost()) return services_.pages.NotFound(ctx);
-  if (slash == std::string_view::npos) return Progress(ctx, *id);
-  if (rest.substr(slash) == "/status") return Status(ctx, *id);
+  if (p.size() == 1 && p[0] == "new") return NewMailing(ctx);
+  if (p.size() == 1 && p[0] == "mail-preview") {
+    if (ctx.IsPost()) return services_.pages.NotFound(ctx);
+    return MailPreview(ctx);
+  }
+  const auto id = ParseRowId(p[0]);
+  if (!id || ctx.IsPost() || p.size() > 2) return services_.pages.NotFound(ctx);
+  if (p.size() == 1) return Progress(ctx, *id);
+  if (p[1] == "status") return Status(ctx, *id);
   return services_.pages.NotFound(ctx);
 }
 
@@ -349,7 +342,7 @@ namespace {
 struct NewMailingPage {
   const AdminContext& ctx;
   const AdminServices& services;
-  Texts t;
+  AreaTexts t;
 
   // The form with everything worked out for `draft`; `errors` as found so far.
   Response Show(const Selection& selection, const Draft& draft, const app::MailingPreview* preview,
@@ -361,7 +354,7 @@ struct NewMailingPage {
                  {"lawful", draft.lawful},     {"errors", ErrorsJson(errors)}};
     if (preview != nullptr) {
       data["recipients"] = RecipientsJson(*preview, t);
-      data["preview"] = PreviewJson(*preview);
+      data["preview"] = PreviewJson(*preview, draft);
       data["show_lawful"] =
           draft.lawful || data["recipients"]["need_lawful"].get<std::size_t>() > 0;
     }
@@ -392,8 +385,8 @@ bool TemplateExists(const std::vector<core::MailTemplate>& templates, const Draf
 
 Response AdminMailingsArea::NewMailing(const AdminContext& ctx) {
   const core::Form fields = FieldsOf(ctx);
-  NewMailingPage page{ctx, services_, Texts{services_.pages, ctx.lang}};
-  const Texts& t = page.t;
+  NewMailingPage page{ctx, services_, AreaTexts{services_.pages, ctx.lang, kTexts}};
+  const AreaTexts& t = page.t;
   auto selection = ParseSelection(services_.store, ctx.tenant.id, fields);
   auto templates = LoadTemplates(services_.store, ctx.tenant.id);
   if (!selection || !templates) return services_.pages.NotFound(ctx);
@@ -427,6 +420,26 @@ Response AdminMailingsArea::NewMailing(const AdminContext& ctx) {
   }
   const int status = send ? 422 : 200;
   return page.Show(*selection, draft, &*preview, *templates, errors, status);
+}
+
+// The previewed mail's HTML for one contact of the tenant: GET ?template=key:lang&contact=id.
+// 404 for a contact of another tenant, an unknown one, or a template that is not usable.
+Response AdminMailingsArea::MailPreview(const AdminContext& ctx) {
+  const core::Form fields = FieldsOf(ctx);
+  const Draft draft = ParseDraft(fields);
+  const auto contact = ParseRowId(FormField(fields, "contact"));
+  auto templates = LoadTemplates(services_.store, ctx.tenant.id);
+  if (!contact || !templates || !TemplateExists(*templates, draft)) {
+    return services_.pages.NotFound(ctx);
+  }
+  app::MailingRequest request =
+      RequestOf(ctx, draft, AreaTexts{services_.pages, ctx.lang, kTexts}, {*contact});
+  auto preview = app::PreviewMailing(services_.store, services_.clock, services_.crypto,
+                                     {services_.base_url}, request, *contact, 1);
+  if (!preview || !preview->mail || preview->previewed != *contact || preview->mail->html.empty()) {
+    return services_.pages.NotFound(ctx);
+  }
+  return AdminPages::MailPreview(std::move(preview->mail->html));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -464,7 +477,7 @@ std::string UserName(core::ReadTx& tx, core::TenantId tenant, core::UserId id) {
 }  // namespace
 
 Response AdminMailingsArea::List(const AdminContext& ctx) {
-  const Texts t{services_.pages, ctx.lang};
+  const AreaTexts t{services_.pages, ctx.lang, kTexts};
   const core::MailingId before = ParseRowId(ctx.request.Query("before")).value_or(0);
   auto summaries =
       app::ListMailingSummaries(services_.store, ctx.tenant.id, before, kMailingsPerPage + 1);
@@ -478,7 +491,7 @@ Response AdminMailingsArea::List(const AdminContext& ctx) {
       rows.push_back(
           {{"id", s.mailing.id},
            {"href", std::string(kBase) + "/" + std::to_string(s.mailing.id)},
-           {"date", DateTimeOf(s.mailing.created_at, ctx.lang)},
+           {"date", AdminDateTime(s.mailing.created_at, ctx.lang)},
            {"subject", s.mailing.subject},
            {"author", UserName(tx, ctx.tenant.id, s.mailing.created_by)},
            {"counts", counts},
@@ -497,7 +510,8 @@ Response AdminMailingsArea::List(const AdminContext& ctx) {
 
 namespace {
 
-json MessageRow(core::ReadTx& tx, const core::Message& m, const Texts& t, std::string_view lang) {
+json MessageRow(core::ReadTx& tx, const core::Message& m, const AreaTexts& t,
+                std::string_view lang) {
   std::string name = m.to_name;
   std::string email = m.to_address;
   if (email.empty()) {
@@ -508,9 +522,9 @@ json MessageRow(core::ReadTx& tx, const core::Message& m, const Texts& t, std::s
   }
   std::string detail = m.smtp_reply;
   if (m.state == core::MessageState::kSkipped) detail = t("skip_" + m.skip_reason);
-  std::string last = m.sent_at ? DateTimeOf(*m.sent_at, lang) : "";
+  std::string last = m.sent_at ? AdminDateTime(*m.sent_at, lang) : "";
   if (!m.sent_at && m.state == core::MessageState::kDeferred && m.next_attempt_at) {
-    last = t("next_attempt") + " " + DateTimeOf(*m.next_attempt_at, lang);
+    last = t("next_attempt") + " " + AdminDateTime(*m.next_attempt_at, lang);
   }
   const std::string state(core::MessageStateKey(m.state));
   return {{"contact_href", "/admin/contacts/" + std::to_string(m.contact_id)},
@@ -526,7 +540,7 @@ json MessageRow(core::ReadTx& tx, const core::Message& m, const Texts& t, std::s
 }  // namespace
 
 Response AdminMailingsArea::Progress(const AdminContext& ctx, core::MailingId id) {
-  const Texts t{services_.pages, ctx.lang};
+  const AreaTexts t{services_.pages, ctx.lang, kTexts};
   auto summary = app::SummarizeMailing(services_.store, ctx.tenant.id, id);
   if (!summary) return services_.pages.NotFound(ctx);
   const std::int64_t after = ParseRowId(ctx.request.Query("after")).value_or(0);
@@ -554,7 +568,7 @@ Response AdminMailingsArea::Progress(const AdminContext& ctx, core::MailingId id
   }
   data.update({{"id", m.id},
                {"subject", m.subject},
-               {"date", DateTimeOf(m.created_at, ctx.lang)},
+               {"date", AdminDateTime(m.created_at, ctx.lang)},
                {"template", m.template_key + " (" + m.language + ")"},
                {"lawful_confirmation", m.lawful_confirmation},
                {"counts", counts},

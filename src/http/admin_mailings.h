@@ -1,6 +1,7 @@
 // The serial-mail screens: GET/POST /admin/mailings/new (recipients, template, subject,
 // preview, who is skipped and why, send), GET /admin/mailings (the list) and
-// GET /admin/mailings/{id} with its JSON /status (progress and per-recipient state).
+// GET /admin/mailings/{id} with its JSON /status (progress and per-recipient state), and
+// GET /admin/mailings/mail-preview (the previewed mail's HTML, framed by the form).
 #pragma once
 
 #include <condition_variable>
@@ -52,6 +53,7 @@ class AdminMailingsArea final : public AdminArea {
  private:
   Response List(const AdminContext& ctx);
   Response NewMailing(const AdminContext& ctx);
+  Response MailPreview(const AdminContext& ctx);
   Response Progress(const AdminContext& ctx, core::MailingId id);
   Response Status(const AdminContext& ctx, core::MailingId id);
 

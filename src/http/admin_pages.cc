@@ -14,7 +14,7 @@ struct NavItem {
   bool admin_only;
 };
 
-constexpr std::array<NavItem, 7> kNav = {{
+constexpr std::array<NavItem, 8> kNav = {{
     {"contacts", "/admin/contacts", false},
     {"mailings", "/admin/mailings", false},
     {"deletions", "/admin/deletions", false},
@@ -22,6 +22,7 @@ constexpr std::array<NavItem, 7> kNav = {{
     {"settings", "/admin/settings", true},
     {"users", "/admin/users", true},
     {"audit", "/admin/audit", true},
+    {"integration", "/admin/integration", true},
 }};
 
 bool IsUnder(const std::string& path, std::string_view base) {
@@ -37,6 +38,12 @@ void EmptyTextsAbsent(nlohmann::json& j) {
     for (auto& child : j) EmptyTextsAbsent(child);
   }
 }
+
+// A mail's HTML may style itself inline and show images (a logo by https, inline data);
+// nothing else: no scripts, no forms, no fonts or frames, opaque origin (sandbox).
+constexpr std::string_view kMailPreviewPolicy =
+    "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; sandbox; "
+    "form-action 'none'; frame-ancestors 'self'; base-uri 'none'";
 
 }  // namespace
 
@@ -115,6 +122,14 @@ Response AdminPages::Json(const nlohmann::json& body, int status) {
   r.status = status;
   r.content_type = "application/json";
   r.body = body.dump();
+  return r;
+}
+
+Response AdminPages::MailPreview(std::string html) {
+  Response r;
+  r.body = std::move(html);
+  r.headers.emplace_back("Content-Security-Policy", std::string(kMailPreviewPolicy));
+  r.headers.emplace_back("X-Frame-Options", "SAMEORIGIN");
   return r;
 }
 

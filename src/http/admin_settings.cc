@@ -13,19 +13,12 @@ namespace {
 
 using nlohmann::json;
 
-struct Texts {
-  const AdminPages& pages;
-  const std::string& lang;
-  std::string operator()(std::string_view key) const {
-    return pages.Text(lang, "set_" + std::string(key));
-  }
-};
-
-app::Actor ActorOf(const AdminContext& ctx) { return {ctx.tenant.id, ctx.user.id, ctx.ip_prefix}; }
+// Texts of this area ("set_" keys).
+constexpr std::string_view kTexts = "set_";
 
 // One input: id "<form>-<name>", its label text "set_f_<name>", value and error.
-json Input(const Texts& t, std::string_view form, std::string_view name, const std::string& value,
-           const core::FieldErrors& errors) {
+json Input(const AreaTexts& t, std::string_view form, std::string_view name,
+           const std::string& value, const core::FieldErrors& errors) {
   std::string message = ErrorFor(errors, name, t.lang);
   return {{"id", std::string(form) + "-" + std::string(name)},
           {"name", name},
@@ -37,7 +30,7 @@ json Input(const Texts& t, std::string_view form, std::string_view name, const s
 
 // The settings form's inputs, grouped as the page shows them. The SMTP password is never
 // sent back: the field is empty and says whether one is stored.
-json SettingsFields(const Texts& t, const core::Tenant& s, const core::FieldErrors& e) {
+json SettingsFields(const AreaTexts& t, const core::Tenant& s, const core::FieldErrors& e) {
   const auto& c = s.controller;
   auto in = [&](std::string_view name, const std::string& value) {
     return Input(t, "set", name, value, e);
@@ -55,13 +48,6 @@ json SettingsFields(const Texts& t, const core::Tenant& s, const core::FieldErro
           {"password_stored", !s.smtp.password.empty()}};
 }
 
-std::string DateTimeOf(core::Time t, std::string_view lang) {
-  const std::string iso = core::FormatIso(t);
-  if (lang != "de") return iso.substr(0, 10) + " " + iso.substr(11, 5) + " UTC";
-  return iso.substr(8, 2) + "." + iso.substr(5, 2) + "." + iso.substr(0, 4) + " " +
-         iso.substr(11, 5) + " UTC";
-}
-
 std::optional<core::Time> DateParam(const std::string& s) {
   if (s.size() != 10) return std::nullopt;
   return core::ParseIso(s + "T00:00:00Z");
@@ -73,7 +59,7 @@ std::optional<Response> AdminSettingsArea::Handle(const AdminContext& ctx) {
   const std::string& path = ctx.request.path;
   const bool settings = path == "/admin/settings";
   const bool audit = path == "/admin/audit";
-  const bool users = path == "/admin/users" || path.rfind("/admin/users/", 0) == 0;
+  const bool users = PathBelow(path, "/admin/users").has_value();
   if (!settings && !audit && !users) return std::nullopt;
   if (!ctx.IsAdmin()) return services_.pages.Forbidden(ctx);
   if (settings) return Settings(ctx);
@@ -81,7 +67,7 @@ std::optional<Response> AdminSettingsArea::Handle(const AdminContext& ctx) {
     if (ctx.IsPost()) return services_.pages.NotFound(ctx);
     return Audit(ctx);
   }
-  return Users(ctx, std::string_view(path).substr(std::string_view("/admin/users").size()));
+  return Users(ctx, PathBelow(path, "/admin/users").value());
 }
 
 // ---------------------------------------------------------------- settings
@@ -113,7 +99,7 @@ Response AdminSettingsArea::Settings(const AdminContext& ctx) {
 Response AdminSettingsArea::SettingsPage(const AdminContext& ctx, const core::Tenant& shown,
                                          const core::Form& rule_form,
                                          const core::FieldErrors& errors, int status) {
-  const Texts t{services_.pages, ctx.lang};
+  const AreaTexts t{services_.pages, ctx.lang, kTexts};
   json rules = json::array();
   auto read = services_.store.Read([&](core::ReadTx& tx) -> core::Status {
     auto list = tx.ListRetentionRules(ctx.tenant.id);
@@ -146,10 +132,11 @@ Response AdminSettingsArea::SettingsPage(const AdminContext& ctx, const core::Te
 
 // ---------------------------------------------------------------- users
 
-Response AdminSettingsArea::Users(const AdminContext& ctx, std::string_view rest) {
-  const Texts t{services_.pages, ctx.lang};
+Response AdminSettingsArea::Users(const AdminContext& ctx,
+                                  const std::vector<std::string_view>& parts) {
+  const AreaTexts t{services_.pages, ctx.lang, kTexts};
   const app::Actor actor = ActorOf(ctx);
-  if (rest.empty() || rest == "/") {
+  if (parts.empty()) {
     if (!ctx.IsPost()) return UsersPage(ctx, {}, {}, nullptr, 200);
     auto added = app::AddUser(services_.store, services_.clock, services_.crypto, actor, ctx.form);
     if (!added)
@@ -161,11 +148,9 @@ Response AdminSettingsArea::Users(const AdminContext& ctx, std::string_view rest
     return UsersPage(ctx, {}, {}, notice, 200);
   }
   // /{id}/{reset|deactivate|reactivate}, POST only.
-  rest.remove_prefix(1);
-  const auto slash = rest.find('/');
-  if (slash == std::string_view::npos || !ctx.IsPost()) return services_.pages.NotFound(ctx);
-  auto id = ParseRowId(rest.substr(0, slash));
-  const std::string_view verb = rest.substr(slash + 1);
+  if (parts.size() != 2 || !ctx.IsPost()) return services_.pages.NotFound(ctx);
+  auto id = ParseRowId(parts[0]);
+  const std::string_view verb = parts[1];
   if (!id) return services_.pages.NotFound(ctx);
   if (verb == "reset") {
     auto password =
@@ -188,7 +173,7 @@ Response AdminSettingsArea::Users(const AdminContext& ctx, std::string_view rest
 Response AdminSettingsArea::UsersPage(const AdminContext& ctx, const core::Form& form,
                                       const core::FieldErrors& errors, const json& notice,
                                       int status) {
-  const Texts t{services_.pages, ctx.lang};
+  const AreaTexts t{services_.pages, ctx.lang, kTexts};
   json rows = json::array();
   auto read = services_.store.Read([&](core::ReadTx& tx) -> core::Status {
     auto users = tx.ListUsers(ctx.tenant.id);
@@ -235,7 +220,7 @@ Response AdminSettingsArea::UsersPage(const AdminContext& ctx, const core::Form&
 // ---------------------------------------------------------------- audit log
 
 Response AdminSettingsArea::Audit(const AdminContext& ctx) {
-  const Texts t{services_.pages, ctx.lang};
+  const AreaTexts t{services_.pages, ctx.lang, kTexts};
   const auto& r = ctx.request;
   core::AuditQuery q;
   if (auto user = ParseRowId(r.Query("user"))) q.user = *user;
@@ -258,7 +243,7 @@ Response AdminSettingsArea::Audit(const AdminContext& ctx) {
     auto entries = tx.ListAudit(ctx.tenant.id, q);
     if (!entries) return entries.error();
     for (const auto& e : *entries) {
-      rows.push_back({{"at", DateTimeOf(e.at, ctx.lang)},
+      rows.push_back({{"at", AdminDateTime(e.at, ctx.lang)},
                       {"user", e.user_id == 0 ? "–" : names[e.user_id]},
                       {"action", e.action},
                       {"target", e.target},

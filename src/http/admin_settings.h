@@ -4,6 +4,8 @@
 #pragma once
 
 #include <optional>
+#include <string_view>
+#include <vector>
 
 #include "http/admin_area.h"
 #include "http/admin_areas.h"
@@ -20,7 +22,8 @@ class AdminSettingsArea final : public AdminArea {
   Response Settings(const AdminContext& ctx);
   Response SettingsPage(const AdminContext& ctx, const core::Tenant& shown,
                         const core::Form& rule_form, const core::FieldErrors& errors, int status);
-  Response Users(const AdminContext& ctx, std::string_view rest);
+  // `parts`: the path's segments below /admin/users.
+  Response Users(const AdminContext& ctx, const std::vector<std::string_view>& parts);
   Response UsersPage(const AdminContext& ctx, const core::Form& form,
                      const core::FieldErrors& errors, const nlohmann::json& notice, int status);
   Response Audit(const AdminContext& ctx);

@@ -1,6 +1,8 @@
 // The template screens (Vorlagenverwaltung): GET /admin/templates (the list),
 // GET/POST /admin/templates/{key}/{lang} (edit, "Vorschau", save — saving is admin-only)
-// and POST /admin/templates/{key}/{lang}/preview (the live preview's HTML fragment).
+// POST /admin/templates/{key}/{lang}/preview (the live preview's HTML fragment) and
+// GET /admin/templates/{key}/{lang}/mail-preview[?body_html=draft] (the mail's HTML on the
+// sample contact, for the preview's sandboxed frame).
 #pragma once
 
 #include <optional>
@@ -21,6 +23,7 @@ class AdminTemplatesArea final : public AdminArea {
   Response List(const AdminContext& ctx);
   Response Edit(const AdminContext& ctx, const core::MailTemplate& current);
   Response Preview(const AdminContext& ctx, const core::MailTemplate& current);
+  Response MailPreview(const AdminContext& ctx, const core::MailTemplate& current);
 
   const AdminServices services_;
 };

@@ -26,7 +26,7 @@ core::Session ReadSession(const Row& s) {
 }
 
 inline constexpr std::string_view kAuditColumns =
-    "id, tenant_id, user_id, at, action, target, detail, ip_prefix";
+    "id, tenant_id, user_id, at, action, target, detail, ip_prefix, api_key_id";
 
 template <typename Row>
 core::AuditEntry ReadAuditEntry(const Row& s) {
@@ -39,6 +39,7 @@ core::AuditEntry ReadAuditEntry(const Row& s) {
   e.target = s.ColumnText(5);
   e.detail = s.ColumnText(6);
   e.ip_prefix = s.ColumnText(7);
+  e.api_key_id = s.ColumnInt(8);
   return e;
 }
 

@@ -79,56 +79,140 @@ void AddSearch(Builder& b, std::string_view search) {
   }
 }
 
-// FROM contacts c WHERE <tenant, live, filter>.
-void AddFromWhere(Builder& b, core::TenantId tenant, const core::ContactListFilter& f) {
-  b.Text(" FROM contacts c WHERE c.tenant_id = ").Param(tenant).Text(" AND c.erased_at IS NULL");
+enum class WithSearch { kYes, kNo };
+
+// AND <state, legal basis, Kontaktart> of `f`.
+void AddFilters(Builder& b, const core::ContactListFilter& f) {
   if (!f.state.empty()) b.Text(" AND c.list_state = ").Param(std::int64_t{StateCode(f.state)});
   if (!f.basis.empty()) b.Text(" AND c.legal_basis = ").Param(f.basis);
   if (!f.kontaktart.empty()) b.Text(" AND c.kontaktart = ").Param(f.kontaktart);
-  AddSearch(b, f.search);
 }
 
-std::string OrderBy(SqlDialect dialect, const core::ContactListFilter& f) {
+// FROM contacts c WHERE <tenant, live, filter>.
+void AddFromWhere(Builder& b, core::TenantId tenant, const core::ContactListFilter& f,
+                  WithSearch search = WithSearch::kYes) {
+  b.Text(" FROM contacts c WHERE c.tenant_id = ").Param(tenant).Text(" AND c.erased_at IS NULL");
+  AddFilters(b, f);
+  if (search == WithSearch::kYes) AddSearch(b, f.search);
+}
+
+// rows::kContactColumns, each prefixed with `t.`.
+std::string ContactColumnsOf(std::string_view t) {
+  std::string columns;
+  for (std::string_view rest = rows::kContactColumns; !rest.empty();) {
+    auto comma = rest.find(", ");
+    columns +=
+        (columns.empty() ? "" : ", ") + std::string(t) + "." + std::string(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 2);
+  }
+  return columns;
+}
+
+// FROM <the trigram index's matches> joined to contacts c WHERE <tenant, live, other filters>,
+// for a substring search: the matches stream from the index one by one (a LIMIT stops them),
+// where "c.id IN (...)" would first collect every match.
+void AddMatchesFromWhere(Builder& b, core::TenantId tenant, const core::ContactListFilter& f) {
+  if (b.postgres()) {
+    // LATERAL with OFFSET 0 (not pulled up into a plain join) keeps a nested loop: each match
+    // looked up by its key; a hash join would read every contact of the other filters first.
+    b.Text(" FROM (SELECT consentd_contact_search(").Param(LikeAnywhere(f.search));
+    b.Text(") AS id) AS s CROSS JOIN LATERAL (SELECT " + ContactColumnsOf("k"));
+    b.Text(", k.list_state, k.sort_name, k.sort_ort FROM contacts k WHERE k.id = s.id");
+    b.Text(" OFFSET 0) AS c WHERE c.tenant_id = ");
+  } else {
+    // CROSS JOIN keeps this order in SQLite: the index first, each match's row by its id.
+    b.Text(" FROM contacts_fts CROSS JOIN contacts c ON c.id = contacts_fts.rowid ");
+    b.Text("WHERE contacts_fts MATCH ").Param(FtsPhrase(f.search)).Text(" AND c.tenant_id = ");
+  }
+  b.Param(tenant).Text(" AND c.erased_at IS NULL");
+  AddFilters(b, f);
+}
+
+// ORDER BY the filter's sort keys, ties by id, over the table (or subquery) named `t`.
+std::string OrderBy(SqlDialect dialect, const core::ContactListFilter& f, std::string_view t) {
   const std::string dir = f.descending ? " DESC" : "";
+  const std::string c = std::string(t) + ".";
   std::string keys;
   if (f.sort == "plz") {
-    keys = dialect == SqlDialect::kPostgres ? "c.plz COLLATE \"C\"" + dir : "c.plz" + dir;
+    keys = c + (dialect == SqlDialect::kPostgres ? "plz COLLATE \"C\"" : "plz") + dir;
   } else if (f.sort == "ort") {
-    keys = "c.sort_ort" + dir;
+    keys = c + "sort_ort" + dir;
   } else if (f.sort == "created") {
-    keys = "c.created_at" + dir;
+    keys = c + "created_at" + dir;
   } else if (f.sort == "state") {
-    keys = "c.list_state" + dir + ", c.sort_name" + dir;
+    keys = c + "list_state" + dir + ", " + c + "sort_name" + dir;
   } else {
-    keys = "c.sort_name" + dir;
+    keys = c + "sort_name" + dir;
   }
-  return " ORDER BY " + keys + ", c.id" + dir;
+  return " ORDER BY " + keys + ", " + c + "id" + dir;
 }
 
 }  // namespace
+
+bool IsSubstringSearch(const core::ContactListFilter& filter) {
+  return core::SearchModeOf(filter.search) == core::SearchMode::kSubstring;
+}
+
+ContactListSql SearchMatchCountSql(SqlDialect dialect, const core::ContactListFilter& filter,
+                                   std::int64_t cap) {
+  Builder b(dialect);
+  if (b.postgres()) {
+    b.Text("SELECT COUNT(*) FROM (SELECT consentd_contact_search(")
+        .Param(LikeAnywhere(filter.search));
+    b.Text(") LIMIT ").Param(cap).Text(") AS matches");
+  } else {
+    b.Text("SELECT COUNT(*) FROM (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ");
+    b.Param(FtsPhrase(filter.search)).Text(" LIMIT ").Param(cap).Text(")");
+  }
+  return b.Done();
+}
+
+ContactListSql ContactListWindowSql(SqlDialect dialect, core::TenantId tenant,
+                                    const core::ContactListFilter& filter, std::int64_t offset,
+                                    int limit, std::int64_t window) {
+  Builder b(dialect);
+  b.Text("SELECT " + ContactColumnsOf("w") + ", w.list_state FROM (SELECT ");
+  b.Text(ContactColumnsOf("c") + ", c.list_state, c.search_key, c.sort_name, c.sort_ort");
+  AddFromWhere(b, tenant, filter, WithSearch::kNo);
+  b.Text(OrderBy(dialect, filter, "c")).Text(" LIMIT ").Param(window).Text(") AS w WHERE ");
+  // The key holds the folded text as it is: a plain substring test, no pattern characters.
+  b.Text(b.postgres() ? "strpos(w.search_key, " : "instr(w.search_key, ");
+  b.Param(filter.search).Text(") > 0");
+  b.Text(OrderBy(dialect, filter, "w"));
+  b.Text(" LIMIT ").Param(std::int64_t{limit}).Text(" OFFSET ").Param(offset);
+  return b.Done();
+}
 
 ContactListSql ContactListPageSql(SqlDialect dialect, core::TenantId tenant,
                                   const core::ContactListFilter& filter, std::int64_t offset,
                                   int limit) {
   Builder b(dialect);
-  std::string columns;
-  for (std::string_view rest = rows::kContactColumns; !rest.empty();) {
-    auto comma = rest.find(", ");
-    columns += (columns.empty() ? "c." : ", c.") + std::string(rest.substr(0, comma));
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 2);
+  b.Text("SELECT " + ContactColumnsOf("c") + ", c.list_state");
+  if (IsSubstringSearch(filter)) {
+    AddMatchesFromWhere(b, tenant, filter);
+  } else {
+    AddFromWhere(b, tenant, filter);
   }
-  b.Text("SELECT " + columns + ", c.list_state");
-  AddFromWhere(b, tenant, filter);
-  b.Text(OrderBy(dialect, filter));
+  b.Text(OrderBy(dialect, filter, "c"));
   b.Text(" LIMIT ").Param(std::int64_t{limit}).Text(" OFFSET ").Param(offset);
   return b.Done();
 }
 
 ContactListSql ContactListCountSql(SqlDialect dialect, core::TenantId tenant,
                                    const core::ContactListFilter& filter, std::int64_t cap) {
+  const bool search_only =
+      filter.state.empty() && filter.basis.empty() && filter.kontaktart.empty();
+  if (dialect == SqlDialect::kPostgres && IsSubstringSearch(filter) && search_only) {
+    // The search function yields just the tenant's live matches: no contact row to read.
+    return SearchMatchCountSql(dialect, filter, cap);
+  }
   Builder b(dialect);
   b.Text("SELECT COUNT(*) FROM (SELECT 1");
-  AddFromWhere(b, tenant, filter);
+  if (IsSubstringSearch(filter)) {
+    AddMatchesFromWhere(b, tenant, filter);
+  } else {
+    AddFromWhere(b, tenant, filter);
+  }
   b.Text(" LIMIT ").Param(cap).Text(") AS matches");
   return b.Done();
 }

@@ -21,10 +21,40 @@ struct ContactListSql {
   std::vector<std::variant<std::int64_t, std::string>> params;
 };
 
-// SELECT <contact columns>, list_state ... ORDER BY ... LIMIT ... OFFSET ...
+// SELECT <contact columns>, list_state ... ORDER BY ... LIMIT ... OFFSET ...; a substring
+// search joins the trigram index's matches to their rows, and counts stream them likewise.
 ContactListSql ContactListPageSql(SqlDialect dialect, core::TenantId tenant,
                                   const core::ContactListFilter& filter, std::int64_t offset,
                                   int limit);
+// A substring search whose matches are dense (many of the tenant's contacts) is cheaper read
+// in sort order than through the trigram index, which yields every match unsorted. The stores
+// first count the index's matches up to DenseSearchMatches() (SearchMatchCountSql); if there
+// are that many, they read the page from the first kSearchWindowRows contacts in sort order
+// (ContactListWindowSql), which is exact whenever it yields the whole page, and fall back to
+// ContactListPageSql otherwise. Both bounds keep each step's work small. SQLite's count reads
+// only the index (cheap: it counts far); PostgreSQL's rechecks each match's row, so it stops
+// sooner.
+inline constexpr std::int64_t DenseSearchMatches(SqlDialect dialect) {
+  return dialect == SqlDialect::kSqlite ? 5000 : 1000;
+}
+inline constexpr std::int64_t kSearchWindowRows = 2000;
+
+// Whether `filter` is a substring search (the trigram index), where the above applies.
+bool IsSubstringSearch(const core::ContactListFilter& filter);
+
+// SELECT COUNT(*) of the trigram index's matches for filter.search, at most `cap`. SQLite
+// counts every tenant's matches (a cheap estimate of density, never shown); PostgreSQL counts
+// the current tenant's.
+ContactListSql SearchMatchCountSql(SqlDialect dialect, const core::ContactListFilter& filter,
+                                   std::int64_t cap);
+
+// Like ContactListPageSql for a substring search, but reads only the first `window` contacts
+// matching the other filters in sort order and keeps those whose search key holds the text.
+// Exact when it returns `limit` rows; fewer rows say nothing about the rest.
+ContactListSql ContactListWindowSql(SqlDialect dialect, core::TenantId tenant,
+                                    const core::ContactListFilter& filter, std::int64_t offset,
+                                    int limit, std::int64_t window);
+
 // SELECT COUNT(*) over at most `cap` matches.
 ContactListSql ContactListCountSql(SqlDialect dialect, core::TenantId tenant,
                                    const core::ContactListFilter& filter, std::int64_t cap);

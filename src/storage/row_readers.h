@@ -90,7 +90,14 @@ core::User ReadUser(const Row& s) {
 inline constexpr std::string_view kContactColumns =
     "id, tenant_id, anrede, titel, vorname, nachname, firma, email, telefon, mobil, strasse, "
     "hausnummer, plz, ort, land, sprache, kontaktart, legal_basis, created_at, updated_at, "
-    "erased_at";
+    "erased_at, external_id";
+// NULL for "no CRM id", so the unique index holds only real ids.
+inline std::optional<std::string> ExternalIdOrNull(const core::Contact& c) {
+  if (c.external_id.empty()) return std::nullopt;
+  return c.external_id;
+}
+// How many columns kContactColumns names (queries that select more read them from here).
+inline constexpr int kContactColumnCount = 22;
 
 template <typename Row>
 core::Contact ReadContact(const Row& s) {
@@ -103,7 +110,8 @@ core::Contact ReadContact(const Row& s) {
   c.legal_basis = core::ParseLegalBasis(s.ColumnText(col++)).value_or(core::LegalBasis::kNone);
   c.created_at = TimeOf(s.ColumnText(col++));
   c.updated_at = TimeOf(s.ColumnText(col++));
-  c.erased = !s.ColumnIsNull(col);
+  c.erased = !s.ColumnIsNull(col++);
+  c.external_id = s.ColumnOptionalText(col).value_or("");
   return c;
 }
 

@@ -524,6 +524,7 @@ describe('broker journey in the admin UI (Chromium)', () => {
       ['/admin/settings', 'settings', /^Einstellungen$/],
       ['/admin/users', 'users', /^Benutzer$/],
       ['/admin/audit', 'audit', /^Protokoll$/],
+      ['/admin/integration', 'integration', /^Schnittstellen zum CRM$/],
     ];
     const failed = [];
     for (const [url, name, h1] of screens) {

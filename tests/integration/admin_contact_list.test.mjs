@@ -129,6 +129,21 @@ describe('filters, sort and paging', () => {
     assert.match(second, /href="\/admin\/contacts" rel="prev"/);
     assert.doesNotMatch(second, /rel="next"/);
   });
+
+  test('a text search counts to 1,000 only; the plain list counts on', async () => {
+    const rows = ['Vorname;Nachname;E-Mail'];
+    for (let i = 0; i < 1001; i += 1) rows.push(`S;Suchname${i};s${i}@breit.example`);
+    const tenant = { slug: 'breit', company: 'Breit GmbH', email: 'info@breit.example' };
+    server.addTenant(tenant);
+    server.importCsv('breit', `${rows.join('\n')}\n`);
+    const client = await adminSession(server, { tenant: 'breit', role: 'broker' });
+    const wide = await list(client, '?q=suchname');
+    assert.equal(countOf(wide), 'Mehr als 1.000 Kontakte');
+    assert.equal(names(wide).length, 50);
+    assert.match(wide, /rel="next"/);
+    assert.equal(countOf(await list(client)), '1.001 Kontakte');
+    assert.equal(countOf(await list(client, '?q=suchname1000')), '1 Kontakt');
+  });
 });
 
 describe('bad filter values', () => {

@@ -131,6 +131,13 @@ describe('deletion inbox', () => {
     assert.ok(decided.body.includes(`href="/admin/deletions/${id}"`));
     const again = await admin.post(`/admin/deletions/${id}`, { decision: 'reject', reason: 'x' });
     assert.equal(again.status, 422, 'a decided request cannot be decided again');
+    // Serial mails skip a held contact and say why, in German and English.
+    const contact = sqlValue(`SELECT contact_id FROM deletion_requests WHERE id = ${id}`);
+    const screen = await admin.get(`/admin/mailings/new?c${contact}=1`);
+    assert.match(screen.body, new RegExp(`<tr data-contact="${contact}">.*Löschung wegen Aufbewahrungspflicht zurückgestellt</td>`, 's'));
+    const english = await admin.get(`/admin/mailings/new?c${contact}=1&lang=en`);
+    assert.match(english.body, new RegExp(`<tr data-contact="${contact}">.*erasure held back for a retention period</td>`, 's'));
+    await admin.get('/admin/contacts?lang=de');
   });
 
   test("another tenant's request id is the same 404 as a missing one; forged CSRF changes nothing", async () => {

@@ -85,7 +85,9 @@ describe('serial mail screen', () => {
     assert.match(body, /name="lawful"/, 'the lawful confirmation is offered for contacts without basis');
     assert.match(body, /<pre id="ml-preview-text">Sehr geehrte Frau Adler,/);
     assert.match(body, /\/c\/BEISPIEL-LINK/);
-    assert.match(body, /<iframe class="mail-preview" sandbox=""/);
+    const src = body.match(/<iframe class="mail-preview" sandbox="" title="[^"]*" src="([^"]+)"/);
+    assert.ok(src, 'the HTML view is framed by its own address');
+    assert.equal(src[1], `/admin/mailings/mail-preview?template=kontakt-und-gesuchsdaten%3Ade&contact=${anna}`);
     // The next recipient's preview, and the confirmation lets Clara through.
     const next = await broker.post('/admin/mailings/new', [...selection(anna, clara), ['template', TEMPLATE],
       ['subject', 'Hallo'], ['lawful', '1'], ['preview_step', String(clara)], ['action', 'preview']]);
@@ -93,6 +95,39 @@ describe('serial mail screen', () => {
     const nextBody = decodeEntities(next.body);
     assert.match(nextBody, /<pre id="ml-preview-text">Sehr geehrte Frau Conrad,/);
     assert.match(nextBody, /<dd data-ml="skipped">0<\/dd>/);
+  });
+
+  test("the mail preview is a document of its own: strict policy, session, tenant", async () => {
+    const anna = ids['anna.adler@example.org'];
+    const url = `/admin/mailings/mail-preview?template=kontakt-und-gesuchsdaten%3Ade&contact=${anna}`;
+    const res = await broker.get(url);
+    assert.equal(res.status, 200);
+    assert.match(res.body, /Sehr geehrte Frau Adler,/);
+    assert.match(res.body, /BEISPIEL-LINK/, 'a sample link, never a real one');
+    const csp = res.headers.get('content-security-policy');
+    assert.match(csp, /^default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; sandbox;/);
+    assert.doesNotMatch(csp, /script-src/);
+    assert.match(csp, /frame-ancestors 'self'/);
+    assert.equal(res.headers.get('x-frame-options'), 'SAMEORIGIN');
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    // The admin pages themselves allow no inline styles.
+    const page = await broker.get(`/admin/mailings/new?c${anna}=1`);
+    assert.doesNotMatch(page.headers.get('content-security-policy'), /unsafe-inline/);
+    // Without a session: to the login, nothing shown.
+    const anonymous = await server.get(url);
+    assert.equal(anonymous.status, 303);
+    assert.doesNotMatch(anonymous.body, /Adler/);
+    // Another tenant's contact answers exactly like a missing one; so does a POST.
+    const other = await adminSession(server, { tenant: 'fremd', role: 'broker' });
+    const foreign = await other.get(url);
+    const missing = await other.get(url.replace(`contact=${anna}`, 'contact=99999999'));
+    assert.equal(foreign.status, 404);
+    assert.equal(foreign.body, missing.body);
+    assert.doesNotMatch(foreign.body, /Adler/);
+    const unknownTemplate = await broker.get(url.replace('kontakt-und-gesuchsdaten', 'gibt-es-nicht'));
+    assert.equal(unknownTemplate.status, 404);
+    const post = await broker.post(url, {});
+    assert.equal(post.status, 404);
   });
 
   test('all contacts matching the address list filter can be selected', async () => {

@@ -99,6 +99,40 @@ describe('templates', () => {
     assert.match(decodeEntities(bad.body), /HTML – Zeile 2: Der Abschnitt \{\{#vorname\}\} wird nicht geschlossen\./);
   });
 
+  test('the HTML view is framed from its own route with its own strict policy', async () => {
+    const page = await broker.get(EDIT);
+    assert.doesNotMatch(page.headers.get('content-security-policy'), /unsafe-inline/);
+    const src = decodeEntities(page.body).match(/<iframe class="mail-preview" sandbox="" title="[^"]*" src="([^"]+)"/);
+    assert.ok(src, 'the saved template is framed by its own address');
+    assert.equal(src[1], `${EDIT}/mail-preview`);
+    const saved = await broker.get(src[1]);
+    assert.equal(saved.status, 200);
+    assert.match(saved.body, /Mustermann/);
+    const csp = saved.headers.get('content-security-policy');
+    assert.match(csp, /^default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; sandbox;/);
+    assert.doesNotMatch(csp, /script-src/);
+    assert.equal(saved.headers.get('x-frame-options'), 'SAMEORIGIN');
+    // A changed draft travels in the frame's address; nothing is saved by looking at it.
+    const fields = fieldsOf(page.body);
+    const draftHtml = '<p style="color:#036">Entwurf für {{nachname}}: {{consent_url}}</p>';
+    const live = await broker.post(`${EDIT}/preview`, { ...fields, body_html: draftHtml });
+    const draftSrc = decodeEntities(live.body).match(/src="([^"]+)"/)[1];
+    assert.match(draftSrc, /\/mail-preview\?body_html=/);
+    const draft = await broker.get(draftSrc);
+    assert.equal(draft.status, 200);
+    assert.match(draft.body, /<p style="color:#036">Entwurf für Mustermann: /);
+    assert.equal(fieldsOf((await broker.get(EDIT)).body).body_html, fields.body_html);
+    // A draft too long for a frame's address is not framed; the page asks to save it.
+    const long = await broker.post(`${EDIT}/preview`, { ...fields, body_html: `<p>${'Ä'.repeat(3000)} {{consent_url}}</p>` });
+    assert.equal(long.status, 200);
+    assert.doesNotMatch(long.body, /<iframe/);
+    assert.match(decodeEntities(long.body), /zu lang für die Vorschau/);
+    // No session: to the login. Unknown template, or a POST: 404.
+    assert.equal((await server.get(src[1])).status, 303);
+    assert.equal((await broker.get('/admin/templates/gibt-es-nicht/de/mail-preview')).status, 404);
+    assert.equal((await broker.post(src[1], {})).status, 404);
+  });
+
   test('a forged CSRF token saves nothing', async () => {
     const page = await admin.get(EDIT);
     const fields = fieldsOf(page.body);

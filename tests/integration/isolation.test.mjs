@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeEntities, formFields, profileFields, profileIdsOf, startServer } from './helpers.mjs';
+import { adminSession } from './admin_helpers.mjs';
 
 const OTHER = {
   slug: 'other', company: 'Andere Makler GmbH', street: 'Hauptstraße 1', postalCode: '20095', city: 'Hamburg',
@@ -141,8 +142,8 @@ describe('tenants are strictly apart', () => {
 
 // Every route of the consent page that takes an id, walked with tenant A's link against
 // tenant B's ids (and another contact's ids in A): the answer is the one for an id that does
-// not exist — same status, same type, same bytes — and nothing changes. The admin UI and
-// the API add their routes to this matrix.
+// not exist — same status, same type, same bytes — and nothing changes. The admin UI's
+// routes follow below; the API adds its own.
 describe('route matrix: a foreign id answers exactly like a missing one', () => {
   const ROUTES = [
     ['GET', (tok, id) => `/c/${tok}/search-profiles/${id}`],
@@ -237,5 +238,97 @@ describe('evidence per tenant', () => {
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, new RegExp(`^tenant demo: ${counts.demo} activities verified$`, 'm'));
     assert.match(r.stdout, new RegExp(`^tenant other: ${counts.other} activities verified$`, 'm'));
+  });
+});
+
+// The admin UI's routes that take an id, walked by a logged-in admin of tenant "demo" with
+// ids of tenant "other": each answers with exactly the bytes of an id that does not exist,
+// and nothing changes — neither the people's data nor what "other"'s own admins see.
+describe('admin route matrix: a foreign id answers exactly like a missing one', () => {
+  const MISSING = 987654321;
+  const TEMPLATE = 'kontakt-und-gesuchsdaten%3Ade';
+  let demoAdmin, otherAdmin;
+  const foreign = {};  // ids of tenant "other": contact, mailing, deletion, job
+
+  before(async () => {
+    demoAdmin = await adminSession(server, { tenant: 'demo', role: 'admin' });
+    otherAdmin = await adminSession(server, { tenant: 'other', role: 'admin' });
+    foreign.contact = who.otto.id;
+    await otherAdmin.get(`/admin/mailings/new?c${foreign.contact}=1`);
+    const sent = await otherAdmin.post('/admin/mailings/new', [[`c${foreign.contact}`, '1'],
+      ['template', 'kontakt-und-gesuchsdaten:de'], ['subject', 'Nur für Andere Makler'], ['action', 'send']]);
+    assert.equal(sent.status, 303, sent.body.slice(0, 300));
+    foreign.mailing = Number(sent.location.match(/^\/admin\/mailings\/(\d+)/)[1]);
+    const asked = await server.act(who.otto.token, 'deletion-request', { note: 'Bitte löschen' });
+    assert.ok(asked.status === 303 || asked.status === 200, `deletion request answered ${asked.status}`);
+    const inbox = await otherAdmin.get('/admin/deletions');
+    foreign.deletion = Number(inbox.body.match(/href="\/admin\/deletions\/(\d+)"/)[1]);
+    const form = new FormData();
+    form.append('file', new Blob(['E-Mail;Nachname\nida.import@example.org;Import\n'], { type: 'text/csv' }), 'k.csv');
+    const upload = await otherAdmin.request('POST', `/admin/contacts/import?csrf=${encodeURIComponent(otherAdmin.csrf)}`, { body: form });
+    assert.equal(upload.status, 303, upload.body.slice(0, 300));
+    foreign.job = Number(upload.location.match(/^\/admin\/contacts\/import\/(\d+)$/)[1]);
+  });
+
+  // [method, path of an id, form fields of a POST]
+  const ROUTES = [
+    ['GET', (id) => `/admin/contacts/${id}`],
+    ['POST', (id) => `/admin/contacts/${id}`, { ort: 'Fremdort', nachname: 'Fremd' }],
+    ['POST', (id) => `/admin/contacts/${id}/consent`, { source: 'Telefon', note: 'fremd', date: '2026-11-01' }],
+    ['POST', (id) => `/admin/contacts/${id}/withdrawal`, { source: 'Telefon', note: 'fremd', date: '2026-11-01' }],
+    ['POST', (id) => `/admin/contacts/${id}/revoke-links`, {}],
+    ['GET', (id) => `/admin/contacts/${id}/erase`],
+    ['POST', (id) => `/admin/contacts/${id}/erase`, { reason: 'fremd', confirm: 'yes' }],
+    ['GET', (id) => `/admin/mailings/mail-preview?template=${TEMPLATE}&contact=${id}`],
+  ].map((r) => ['contact', ...r]).concat([
+    ['mailing', 'GET', (id) => `/admin/mailings/${id}`],
+    ['mailing', 'GET', (id) => `/admin/mailings/${id}/status`],
+    ['deletion', 'GET', (id) => `/admin/deletions/${id}`],
+    ['deletion', 'POST', (id) => `/admin/deletions/${id}`, { decision: 'erase', confirm: '1' }],
+    ['deletion', 'POST', (id) => `/admin/deletions/${id}`, { decision: 'reject', reason: 'fremd' }],
+    ['job', 'GET', (id) => `/admin/contacts/import/${id}`],
+    ['job', 'GET', (id) => `/admin/contacts/import/${id}/status`],
+  ]);
+
+  // Polls one of tenant "other"'s JSON status routes until `done` says so.
+  async function settled(path, done) {
+    const deadline = Date.now() + 30_000;
+    while (!done(JSON.parse((await otherAdmin.get(path)).body))) {
+      assert.ok(Date.now() < deadline, `${path} did not settle`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  // What tenant "other" itself sees of its objects.
+  async function otherView() {
+    const pages = [`/admin/contacts/${foreign.contact}`, `/admin/deletions/${foreign.deletion}`,
+                   `/admin/contacts/import/${foreign.job}/status`];
+    return Promise.all(pages.map(async (p) => {
+      const res = await otherAdmin.get(p);
+      assert.equal(res.status, 200, p);
+      return res.body;
+    }));
+  }
+
+  test('tenant A\'s admin with tenant B\'s contact, mailing, deletion and import ids', async () => {
+    // Let B's import and mailing finish first, so that nothing of theirs moves any more.
+    await settled(`/admin/contacts/import/${foreign.job}/status`, (s) => s.state !== 'running');
+    await settled(`/admin/mailings/${foreign.mailing}/status`, (s) => s.finished);
+    const before = [await snapshotAll(), await otherView()];
+    await demoAdmin.get('/admin/contacts');  // the session's CSRF token for the POSTs
+    for (const [kind, method, route, fields] of ROUTES) {
+      const call = (id) => (method === 'GET' ? demoAdmin.get(route(id)) : demoAdmin.post(route(id), fields));
+      const missing = await call(MISSING);
+      const other = await call(foreign[kind]);
+      const label = `${method} ${route(foreign[kind])} (${kind} of tenant other)`;
+      assert.equal(other.status, 404, label);
+      assert.equal(missing.status, 404, label);
+      assert.equal(other.headers.get('content-type'), missing.headers.get('content-type'), label);
+      assert.equal(other.body, missing.body, `${label}: body differs from a missing id's`);
+      for (const leak of ['Anders', 'otto.anders', 'Nur für Andere Makler', 'ida.import', 'k.csv']) {
+        assert.ok(!other.body.includes(leak), `${label}: leaks ${leak}`);
+      }
+    }
+    assert.deepEqual([await snapshotAll(), await otherView()], before, 'nothing changed');
   });
 });

@@ -105,8 +105,8 @@ Status PgTx::ClearLoginFailures(std::string_view key, core::Time older_than) {
 Result<std::int64_t> PgTx::InsertAudit(const core::AuditEntry& e) {
   CONSENTD_RETURN_IF_ERROR(Scope(e.tenant_id, false));
   return ReturnedId(
-      db_.Query("INSERT INTO audit_log (tenant_id, user_id, at, action, target, detail, ip_prefix) "
-                "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+      db_.Query("INSERT INTO audit_log (tenant_id, user_id, at, action, target, detail, "
+                "ip_prefix, api_key_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
                 PgParams()
                     .Add(e.tenant_id)
                     .Add(e.user_id)
@@ -114,7 +114,8 @@ Result<std::int64_t> PgTx::InsertAudit(const core::AuditEntry& e) {
                     .Add(e.action)
                     .Add(e.target)
                     .Add(e.detail)
-                    .Add(e.ip_prefix)));
+                    .Add(e.ip_prefix)
+                    .Add(e.api_key_id)));
 }
 
 Result<std::vector<core::AuditEntry>> PgTx::ListAudit(core::TenantId tenant,

@@ -24,16 +24,30 @@ PgParams ParamsOf(const ContactListSql& q) {
 }
 
 core::ContactListRow ReadListRow(const PgRow& r) {
-  constexpr int kStateColumn = 21;  // after rows::kContactColumns
+  constexpr int kStateColumn = rows::kContactColumnCount;  // after rows::kContactColumns
   return {rows::ReadContact(r), static_cast<core::ConsentState>(r.ColumnInt(kStateColumn))};
 }
 
 }  // namespace
 
+// A dense substring search reads its page in sort order (contact_list_sql.h explains).
 Result<std::vector<core::ContactListRow>> PgTx::ListContactRows(
     core::TenantId tenant, const core::ContactListFilter& filter, std::int64_t offset, int limit) {
-  const auto q = ContactListPageSql(SqlDialect::kPostgres, tenant, filter, offset, limit);
-  return rows::AllRows(TenantQuery(tenant, q.sql, ParamsOf(q)), ReadListRow);
+  auto list = [&](const ContactListSql& q) {
+    return rows::AllRows(TenantQuery(tenant, q.sql, ParamsOf(q)), ReadListRow);
+  };
+  if (IsSubstringSearch(filter)) {
+    const auto count = SearchMatchCountSql(SqlDialect::kPostgres, filter,
+                                           DenseSearchMatches(SqlDialect::kPostgres));
+    auto matches = TenantQuery(tenant, count.sql, ParamsOf(count));
+    if (!matches) return matches.error();
+    if (matches->row(0).ColumnInt(0) >= DenseSearchMatches(SqlDialect::kPostgres)) {
+      auto rows = list(ContactListWindowSql(SqlDialect::kPostgres, tenant, filter, offset, limit,
+                                            kSearchWindowRows));
+      if (!rows || rows->size() == static_cast<std::size_t>(limit)) return rows;
+    }
+  }
+  return list(ContactListPageSql(SqlDialect::kPostgres, tenant, filter, offset, limit));
 }
 
 Result<std::int64_t> PgTx::CountContactRows(core::TenantId tenant,

@@ -54,6 +54,14 @@ Result<PgResult> PgTx::TenantQuery(core::TenantId tenant, const std::string& sql
 
 namespace {
 
+void AddExternalId(PgParams& params, const core::Contact& c) {
+  if (auto id = ExternalIdOrNull(c)) {
+    params.Add(*id);
+  } else {
+    params.AddNull();
+  }
+}
+
 // Binds the profile's fields from vermarktungsart to bemerkung ($1..$17).
 PgParams ProfileParams(const core::SearchProfile& p) {
   PgParams params;
@@ -273,12 +281,13 @@ Result<core::ContactId> PgTx::InsertContact(const core::Contact& c) {
   params.Add(c.tenant_id);
   for (const auto& f : core::kContactFields) params.Add(c.data.*f.member);
   params.Add(core::LegalBasisKey(c.legal_basis)).Add(c.created_at).Add(c.updated_at);
+  AddExternalId(params, c);
   auto id = ReturnedId(TenantQuery(
       c.tenant_id,
       "INSERT INTO contacts (tenant_id, anrede, titel, vorname, nachname, firma, email, "
       "telefon, mobil, strasse, hausnummer, plz, ort, land, sprache, kontaktart, legal_basis, "
-      "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
-      "$14, $15, $16, $17, $18, $19) RETURNING id",
+      "created_at, updated_at, external_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+      "$11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id",
       params));
   if (!id) return id;
   CONSENTD_RETURN_IF_ERROR(WriteListKeys(c.tenant_id, *id, c.data));  // contacts-list
@@ -288,14 +297,16 @@ Result<core::ContactId> PgTx::InsertContact(const core::Contact& c) {
 Status PgTx::UpdateContact(const core::Contact& c) {
   PgParams params;
   for (const auto& f : core::kContactFields) params.Add(c.data.*f.member);
-  params.Add(core::LegalBasisKey(c.legal_basis)).Add(c.updated_at).Add(c.tenant_id).Add(c.id);
+  params.Add(core::LegalBasisKey(c.legal_basis)).Add(c.updated_at);
+  AddExternalId(params, c);
+  params.Add(c.tenant_id).Add(c.id);
   CONSENTD_RETURN_IF_ERROR(ChangedOrNotFound(
       TenantQuery(c.tenant_id,
                   "UPDATE contacts SET anrede = $1, titel = $2, vorname = $3, nachname = $4, "
                   "firma = $5, email = $6, telefon = $7, mobil = $8, strasse = $9, "
                   "hausnummer = $10, plz = $11, ort = $12, land = $13, sprache = $14, "
-                  "kontaktart = $15, legal_basis = $16, updated_at = $17 "
-                  "WHERE tenant_id = $18 AND id = $19 AND erased_at IS NULL",
+                  "kontaktart = $15, legal_basis = $16, updated_at = $17, external_id = $18 "
+                  "WHERE tenant_id = $19 AND id = $20 AND erased_at IS NULL",
                   params),
       "contact " + std::to_string(c.id)));
   return WriteListKeys(c.tenant_id, c.id, c.data);  // contacts-list

@@ -23,29 +23,46 @@ void BindAll(Statement& s, const ContactListSql& q) {
 }
 
 core::ContactListRow ReadListRow(const Statement& s) {
-  constexpr int kStateColumn = 21;  // after rows::kContactColumns
+  constexpr int kStateColumn = rows::kContactColumnCount;  // after rows::kContactColumns
   return {rows::ReadContact(s), static_cast<core::ConsentState>(s.ColumnInt(kStateColumn))};
+}
+
+Result<std::vector<core::ContactListRow>> ListRows(SqliteDb& db, const ContactListSql& q) {
+  Statement s(db, q.sql);
+  BindAll(s, q);
+  return rows::AllRows(s, ReadListRow);
+}
+
+Result<std::int64_t> CountOf(SqliteDb& db, const ContactListSql& q) {
+  Statement s(db, q.sql);
+  BindAll(s, q);
+  std::int64_t count = s.Step() ? s.ColumnInt(0) : 0;
+  if (!s.status()) return s.status().error();
+  return count;
 }
 
 }  // namespace
 
+// A dense substring search reads its page in sort order (contact_list_sql.h explains).
 Result<std::vector<core::ContactListRow>> SqliteTx::ListContactRows(
     core::TenantId tenant, const core::ContactListFilter& filter, std::int64_t offset, int limit) {
-  const auto q = ContactListPageSql(SqlDialect::kSqlite, tenant, filter, offset, limit);
-  Statement s(db_, q.sql);
-  BindAll(s, q);
-  return rows::AllRows(s, ReadListRow);
+  if (IsSubstringSearch(filter)) {
+    auto matches = CountOf(db_, SearchMatchCountSql(SqlDialect::kSqlite, filter,
+                                                    DenseSearchMatches(SqlDialect::kSqlite)));
+    if (!matches) return matches.error();
+    if (*matches >= DenseSearchMatches(SqlDialect::kSqlite)) {
+      auto rows = ListRows(db_, ContactListWindowSql(SqlDialect::kSqlite, tenant, filter, offset,
+                                                     limit, kSearchWindowRows));
+      if (!rows || rows->size() == static_cast<std::size_t>(limit)) return rows;
+    }
+  }
+  return ListRows(db_, ContactListPageSql(SqlDialect::kSqlite, tenant, filter, offset, limit));
 }
 
 Result<std::int64_t> SqliteTx::CountContactRows(core::TenantId tenant,
                                                 const core::ContactListFilter& filter,
                                                 std::int64_t cap) {
-  const auto q = ContactListCountSql(SqlDialect::kSqlite, tenant, filter, cap);
-  Statement s(db_, q.sql);
-  BindAll(s, q);
-  std::int64_t count = s.Step() ? s.ColumnInt(0) : 0;
-  if (!s.status()) return s.status().error();
-  return count;
+  return CountOf(db_, ContactListCountSql(SqlDialect::kSqlite, tenant, filter, cap));
 }
 
 Result<std::vector<core::ContactId>> SqliteTx::ListContactRowIds(

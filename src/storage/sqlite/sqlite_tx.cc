@@ -205,14 +205,15 @@ Result<core::ContactId> SqliteTx::InsertContact(const core::Contact& c) {
   Statement s(db_,
               "INSERT INTO contacts (tenant_id, anrede, titel, vorname, nachname, firma, "
               "email, telefon, mobil, strasse, hausnummer, plz, ort, land, sprache, "
-              "kontaktart, legal_basis, created_at, updated_at) "
-              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+              "kontaktart, legal_basis, created_at, updated_at, external_id) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   int i = 1;
   s.Bind(i++, c.tenant_id);
   for (const auto& f : core::kContactFields) s.Bind(i++, c.data.*f.member);
   s.Bind(i++, core::LegalBasisKey(c.legal_basis));
   s.Bind(i, core::FormatIso(c.created_at));
   s.Bind(i + 1, core::FormatIso(c.updated_at));
+  BindOptionalText(s, i + 2, ExternalIdOrNull(c));
   CONSENTD_RETURN_IF_ERROR(s.Run());
   const core::ContactId id = db_.LastInsertId();
   CONSENTD_RETURN_IF_ERROR(WriteListKeys(c.tenant_id, id, c.data));  // contacts-list
@@ -224,13 +225,15 @@ Status SqliteTx::UpdateContact(const core::Contact& c) {
               "UPDATE contacts SET anrede = ?, titel = ?, vorname = ?, nachname = ?, "
               "firma = ?, email = ?, telefon = ?, mobil = ?, strasse = ?, hausnummer = ?, "
               "plz = ?, ort = ?, land = ?, sprache = ?, kontaktart = ?, legal_basis = ?, "
-              "updated_at = ? WHERE tenant_id = ? AND id = ? AND erased_at IS NULL");
+              "updated_at = ?, external_id = ? WHERE tenant_id = ? AND id = ? "
+              "AND erased_at IS NULL");
   int i = 1;
   for (const auto& f : core::kContactFields) s.Bind(i++, c.data.*f.member);
   s.Bind(i, core::LegalBasisKey(c.legal_basis));
   s.Bind(i + 1, core::FormatIso(c.updated_at));
-  s.Bind(i + 2, c.tenant_id);
-  s.Bind(i + 3, c.id);
+  BindOptionalText(s, i + 2, ExternalIdOrNull(c));
+  s.Bind(i + 3, c.tenant_id);
+  s.Bind(i + 4, c.id);
   CONSENTD_RETURN_IF_ERROR(s.Run());
   if (db_.Changes() == 0) return core::NotFound("contact " + std::to_string(c.id));
   return WriteListKeys(c.tenant_id, c.id, c.data);  // contacts-list

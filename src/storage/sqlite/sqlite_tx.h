@@ -161,6 +161,43 @@ class SqliteTx final : public core::WriteTx {
   core::Status DeleteRetentionRule(core::TenantId tenant, std::int64_t id) override;
   core::Status UpdateTenantSettings(const core::Tenant& tenant) override;
 
+  // --- api (*_api_tx.cc) ---
+  core::Result<core::ApiKey> FindApiKey(std::string_view key_hash) override;
+  core::Result<std::vector<core::ApiKey>> ListApiKeys(core::TenantId tenant) override;
+  core::Result<core::Contact> FindContactByExternalId(core::TenantId tenant,
+                                                      std::string_view external_id) override;
+  core::Result<std::optional<core::IdempotencyRecord>> FindIdempotency(
+      core::TenantId tenant, std::int64_t api_key, std::string_view key) override;
+  core::Result<std::int64_t> InsertApiKey(const core::ApiKey& key) override;
+  core::Status RevokeApiKey(core::TenantId tenant, std::int64_t id, core::Time now) override;
+  core::Status InsertIdempotency(const core::IdempotencyRecord& record) override;
+  core::Status CompleteIdempotency(const core::IdempotencyRecord& record) override;
+  core::Status DeleteIdempotency(core::TenantId tenant, std::int64_t api_key,
+                                 std::string_view key) override;
+  core::Status PruneIdempotency(core::TenantId tenant, core::Time older_than) override;
+
+  // --- webhooks (*_webhook_tx.cc) ---
+  core::Result<std::vector<core::WebhookEndpoint>> ListWebhookEndpoints(
+      core::TenantId tenant) override;
+  core::Result<std::vector<core::WebhookAttempt>> ListWebhookAttempts(core::TenantId tenant,
+                                                                      std::int64_t endpoint,
+                                                                      int limit) override;
+  core::Result<std::int64_t> InsertWebhookEndpoint(const core::WebhookEndpoint& endpoint) override;
+  core::Status SetWebhookEndpointActive(core::TenantId tenant, std::int64_t id,
+                                        bool active) override;
+  core::Status DeleteWebhookEndpoint(core::TenantId tenant, std::int64_t id) override;
+  core::Result<std::vector<core::WebhookEndpoint>> ClaimDueWebhookEndpoints(core::Time now,
+                                                                            core::Time lease_until,
+                                                                            int limit) override;
+  core::Result<bool> SaveWebhookProgress(const core::WebhookEndpoint& endpoint,
+                                         core::Time held_lease) override;
+  core::Status InsertWebhookAttempt(const core::WebhookAttempt& attempt) override;
+
+  // --- admin-leftovers (*_leftovers_tx.cc) ---
+  core::Result<bool> HasRetentionHold(core::TenantId tenant, core::ContactId contact) override;
+  core::Result<std::vector<core::ImportJob>> ListImportJobsInState(
+      core::TenantId tenant, core::ImportJobState state) override;
+
  private:
   // --- contacts-list (*_contact_list_tx.cc) ---
   // Writes the contact's folded search and sort keys (core/search_key.h); called by

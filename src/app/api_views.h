@@ -1,0 +1,50 @@
+// What the JSON API (/api/v1) reads: contacts with their consent state, their consents,
+// evidence activities and search profiles, as JSON. Read-only units of work; thread-safe.
+// An id of another tenant is kNotFound, exactly like an id that does not exist.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/contact_list.h"
+#include "core/ports.h"
+#include "core/store.h"
+
+namespace consentd::app {
+
+// A contact as the API shows it (with its ETag, for the header).
+struct ApiContact {
+  nlohmann::json json;
+  std::string etag;
+};
+
+// The contact `id` (erased ones are kNotFound: the API shows only live contacts).
+core::Result<ApiContact> LoadApiContact(core::Store& store, const core::Crypto& crypto,
+                                        core::TenantId tenant, core::ContactId id);
+// The live contact with the CRM id `external_id`.
+core::Result<ApiContact> LoadApiContactByExternalId(core::Store& store, const core::Crypto& crypto,
+                                                    core::TenantId tenant,
+                                                    std::string_view external_id);
+
+// A page of contacts matching `query` (its text and filters; sort and page are ignored) in
+// id order, after `after_id`, at most `limit`; `next_after` is the last id when more follow.
+struct ApiContactPage {
+  nlohmann::json data = nlohmann::json::array();
+  std::optional<core::ContactId> next_after;
+};
+core::Result<ApiContactPage> LoadApiContactPage(core::Store& store, const core::Crypto& crypto,
+                                                core::TenantId tenant, const ContactQuery& query,
+                                                core::ContactId after_id, int limit);
+
+// Read-only lists of a live contact: its consent records, its evidence activities in chain
+// order (payloads as JSON, null once erased) and its search profiles.
+core::Result<nlohmann::json> LoadApiConsents(core::Store& store, core::TenantId tenant,
+                                             core::ContactId id);
+core::Result<nlohmann::json> LoadApiActivities(core::Store& store, core::TenantId tenant,
+                                               core::ContactId id);
+core::Result<nlohmann::json> LoadApiSearchProfiles(core::Store& store, core::TenantId tenant,
+                                                   core::ContactId id);
+
+}  // namespace consentd::app

@@ -1,0 +1,592 @@
+#include "http/api_handlers.h"
+
+#include <charconv>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "app/api_keys.h"
+#include "app/api_views.h"
+#include "app/contact_admin.h"
+#include "app/contact_list.h"
+#include "app/erasure.h"
+#include "core/ip_address.h"
+#include "core/validation.h"
+
+namespace consentd::http {
+
+extern const std::map<std::string_view, std::string_view> kApiFiles;  // docs/openapi.yaml
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kPrefix = "/api/v1/";
+constexpr int kDefaultPageSize = 50;
+constexpr int kMaxPageSize = 200;
+constexpr std::size_t kMaxIdempotencyKeyLength = 255;
+// A first request still unanswered after this long is taken to have died with its node;
+// a retry then runs again.
+constexpr auto kIdempotencyTakeover = std::chrono::seconds(60);
+
+// ---------------------------------------------------------------- responses
+
+Response JsonResponse(int status, const json& body) {
+  Response r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.body = body.dump();
+  return r;
+}
+
+json FieldErrorsJson(const core::FieldErrors& errors) {
+  json out = json::array();
+  for (const auto& e : errors) {
+    out.push_back({{"field", e.field}, {"detail", e.message_en}, {"detail_de", e.message_de}});
+  }
+  return out;
+}
+
+Response ValidationProblem(const core::FieldErrors& errors) {
+  return Problem(422, "Validation failed", "One or more fields are invalid; see errors.",
+                 FieldErrorsJson(errors));
+}
+
+Response ErrorProblem(const core::Error& error) {
+  switch (error.code) {
+    case core::ErrorCode::kNotFound:
+      return Problem(404, "Not Found", "No such resource.");
+    case core::ErrorCode::kConflict:
+      return Problem(409, "Conflict", "The resource was changed concurrently; retry.");
+    case core::ErrorCode::kInvalidArgument:
+      return Problem(422, "Validation failed", error.message);
+    case core::ErrorCode::kPermissionDenied:
+      return Problem(403, "Forbidden", "The API key may not do this.");
+    case core::ErrorCode::kUnavailable:
+      return Problem(503, "Service Unavailable", "The database is unavailable; retry later.");
+    case core::ErrorCode::kInternal:
+      break;
+  }
+  return Problem(500, "Internal Server Error", "The request could not be completed.");
+}
+
+Response ContactResponse(int status, const app::ApiContact& contact) {
+  Response r = JsonResponse(status, contact.json);
+  r.headers.emplace_back("ETag", contact.etag);
+  return r;
+}
+
+Response NoContent() {
+  Response r;
+  r.status = 204;
+  r.content_type.clear();
+  return r;
+}
+
+// ---------------------------------------------------------------- requests
+
+struct Call {
+  const Request& request;
+  app::ApiPrincipal principal;
+  app::Actor actor;
+  std::vector<std::string> path;  // segments after /api/v1/
+};
+
+std::vector<std::string> Segments(std::string_view rest) {
+  std::vector<std::string> out;
+  while (!rest.empty()) {
+    auto slash = rest.find('/');
+    out.emplace_back(rest.substr(0, slash));
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+  }
+  return out;
+}
+
+std::optional<std::int64_t> ParseId(std::string_view text) {
+  std::int64_t id = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || end != text.data() + text.size() || id <= 0) return std::nullopt;
+  return id;
+}
+
+bool IsJsonContentType(std::string_view type) {
+  auto semicolon = type.find(';');
+  std::string base = core::Trim(type.substr(0, semicolon));
+  for (auto& ch : base) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return base == "application/json" || base == "application/merge-patch+json";
+}
+
+// The request's JSON object, or the problem that says why there is none.
+std::variant<json, Response> ReadJsonObject(const Request& request) {
+  if (!IsJsonContentType(request.Header("content-type"))) {
+    return Problem(415, "Unsupported Media Type", "Send the body as application/json.");
+  }
+  json body = json::parse(request.body, nullptr, false);
+  if (body.is_discarded()) {
+    return Problem(400, "Malformed JSON", "The body is not valid JSON (RFC 8259, UTF-8).");
+  }
+  if (!body.is_object()) return Problem(400, "Malformed JSON", "The body must be a JSON object.");
+  return body;
+}
+
+// The body's members as form fields: strings as they are, null as "" (clears a field);
+// `objects` may hold JSON objects (passed on as their text). Every other member or type is
+// a field error.
+core::Form FormOf(const json& body, const std::set<std::string, std::less<>>& strings,
+                  const std::set<std::string, std::less<>>& objects, core::FieldErrors& errors) {
+  core::Form form;
+  for (const auto& [name, value] : body.items()) {
+    if (objects.contains(name)) {
+      if (value.is_object()) {
+        form[name] = value.dump();
+      } else {
+        errors.push_back({name, "Muss ein JSON-Objekt sein.", "Must be a JSON object."});
+      }
+    } else if (!strings.contains(name)) {
+      errors.push_back({name, "Unbekanntes Feld.", "Unknown field."});
+    } else if (value.is_string()) {
+      form[name] = value.get<std::string>();
+    } else if (value.is_null()) {
+      form[name] = "";
+    } else {
+      errors.push_back({name, "Muss eine Zeichenkette sein.", "Must be a string."});
+    }
+  }
+  return form;
+}
+
+const std::set<std::string, std::less<>>& ContactMembers() {
+  static const auto* members = [] {
+    auto* s = new std::set<std::string, std::less<>>{"legal_basis", "external_id"};
+    for (const auto& f : core::kContactFields) s->emplace(f.name);
+    return s;
+  }();
+  return *members;
+}
+
+// ---------------------------------------------------------------- idempotency
+
+std::string StoredResponse(const Response& r) {
+  json headers = json::array();
+  for (const auto& [name, value] : r.headers) headers.push_back({name, value});
+  return json{{"content_type", r.content_type}, {"headers", headers}, {"body", r.body}}.dump();
+}
+
+Response Replayed(const core::IdempotencyRecord& record) {
+  json stored = json::parse(record.response, nullptr, false);
+  Response r;
+  r.status = record.status;
+  r.content_type = stored.value("content_type", "application/json");
+  r.body = stored.value("body", "");
+  for (const auto& h : stored.value("headers", json::array())) {
+    r.headers.emplace_back(h.at(0).get<std::string>(), h.at(1).get<std::string>());
+  }
+  r.headers.emplace_back("Idempotent-Replayed", "true");
+  return r;
+}
+
+}  // namespace
+
+Response Problem(int status, std::string_view title, std::string_view detail, const json& errors) {
+  json body = {{"type", "about:blank"}, {"title", title}, {"status", status}, {"detail", detail}};
+  if (!errors.is_null()) body["errors"] = errors;
+  Response r = JsonResponse(status, body);
+  r.content_type = "application/problem+json";
+  return r;
+}
+
+namespace {
+
+// The routes, with the services they use.
+class Routes {
+ public:
+  explicit Routes(const ApiServices& s) : s_(s) {}
+
+  Response Dispatch(const Call& call) const {
+    const auto& p = call.path;
+    const std::string& method = call.request.method;
+    if (!p.empty() && p[0] == "contacts-by-external-id" && p.size() >= 2) {
+      // The rest of the path, slashes included, is the CRM's id.
+      std::string external_id = call.request.path.substr(kPrefix.size() + p[0].size() + 1);
+      if (method == "GET") return GetByExternalId(call, external_id);
+      if (method == "PUT") return UpsertByExternalId(call, external_id);
+      return MethodNotAllowed("GET, PUT");
+    }
+    if (p.empty() || p[0] != "contacts") return Problem(404, "Not Found", "No such route.");
+    if (p.size() == 1) {
+      if (method == "GET") return ListContacts(call);
+      if (method == "POST") return CreateContact(call);
+      return MethodNotAllowed("GET, POST");
+    }
+    auto id = ParseId(p[1]);
+    if (!id) return Problem(404, "Not Found", "No such contact.");
+    if (p.size() == 2) {
+      if (method == "GET") return GetContact(call, *id);
+      if (method == "PATCH") return UpdateContact(call, *id);
+      if (method == "DELETE") return EraseContact(call, *id);
+      return MethodNotAllowed("GET, PATCH, DELETE");
+    }
+    if (p.size() == 3 && p[2] == "consents") {
+      if (method == "GET") return OrProblem(app::LoadApiConsents(s_.store, Tenant(call), *id));
+      if (method == "POST") return RecordConsent(call, *id);
+      return MethodNotAllowed("GET, POST");
+    }
+    if (p.size() == 3 && p[2] == "activities") {
+      if (method == "GET") return OrProblem(app::LoadApiActivities(s_.store, Tenant(call), *id));
+      return MethodNotAllowed("GET");
+    }
+    if (p.size() == 3 && p[2] == "search-profiles") {
+      if (method == "GET")
+        return OrProblem(app::LoadApiSearchProfiles(s_.store, Tenant(call), *id));
+      return MethodNotAllowed("GET");
+    }
+    return Problem(404, "Not Found", "No such route.");
+  }
+
+ private:
+  static core::TenantId Tenant(const Call& call) { return call.principal.key.tenant_id; }
+
+  static Response MethodNotAllowed(std::string_view allow) {
+    Response r = Problem(405, "Method Not Allowed", "This route does not take that method.");
+    r.headers.emplace_back("Allow", std::string(allow));
+    return r;
+  }
+
+  static Response OrProblem(const core::Result<json>& r) {
+    if (!r) return ErrorProblem(r.error());
+    return JsonResponse(200, json{{"data", *r}});
+  }
+
+  Response ListContacts(const Call& call) const {
+    core::Form fields;
+    for (const auto& [k, v] : call.request.query) fields[k] = v;
+    core::FieldErrors errors;
+    for (const auto& [name, value] : call.request.query) {
+      if (name != "q" && name != "state" && name != "basis" && name != "kontaktart" &&
+          name != "limit" && name != "cursor") {
+        errors.push_back({name, "Unbekannter Parameter.", "Unknown query parameter."});
+      }
+    }
+    auto parsed = app::ParseContactQuery(fields);
+    errors.insert(errors.end(), parsed.errors.begin(), parsed.errors.end());
+    int limit = kDefaultPageSize;
+    if (auto l = call.request.Query("limit"); !l.empty()) {
+      auto n = ParseId(l);
+      if (!n || *n > kMaxPageSize) {
+        errors.push_back({"limit", "Eine Zahl von 1 bis 200.", "A number from 1 to 200."});
+      } else {
+        limit = static_cast<int>(*n);
+      }
+    }
+    core::ContactId after = 0;
+    if (auto c = call.request.Query("cursor"); !c.empty()) {
+      auto n = ParseId(c);
+      if (!n) {
+        errors.push_back({"cursor", "Unbekannter Cursor.", "Unknown cursor."});
+      } else {
+        after = *n;
+      }
+    }
+    if (!errors.empty()) return ValidationProblem(errors);
+    auto page =
+        app::LoadApiContactPage(s_.store, s_.crypto, Tenant(call), parsed.query, after, limit);
+    if (!page) return ErrorProblem(page.error());
+    json body = {{"data", page->data}, {"next_cursor", nullptr}};
+    Response r;
+    if (page->next_after) {
+      body["next_cursor"] = std::to_string(*page->next_after);
+      r = JsonResponse(200, body);
+      r.headers.emplace_back("Link",
+                             "<" + NextPageUrl(call, *page->next_after) + ">; rel=\"next\"");
+    } else {
+      r = JsonResponse(200, body);
+    }
+    return r;
+  }
+
+  static std::string NextPageUrl(const Call& call, core::ContactId after) {
+    std::string url = "/api/v1/contacts?cursor=" + std::to_string(after);
+    for (const auto& [k, v] : call.request.query) {
+      if (k == "cursor") continue;
+      url += "&" + k + "=";
+      for (unsigned char ch : v) {
+        if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+          url += static_cast<char>(ch);
+        } else {
+          static constexpr char kHex[] = "0123456789ABCDEF";
+          url += '%';
+          url += kHex[ch >> 4];
+          url += kHex[ch & 15];
+        }
+      }
+    }
+    return url;
+  }
+
+  Response GetContact(const Call& call, core::ContactId id) const {
+    auto contact = app::LoadApiContact(s_.store, s_.crypto, Tenant(call), id);
+    if (!contact) return ErrorProblem(contact.error());
+    return ContactResponse(200, *contact);
+  }
+
+  Response GetByExternalId(const Call& call, const std::string& external_id) const {
+    auto contact = app::LoadApiContactByExternalId(s_.store, s_.crypto, Tenant(call), external_id);
+    if (!contact) return ErrorProblem(contact.error());
+    return ContactResponse(200, *contact);
+  }
+
+  // A contact body as form fields, or the problem with it.
+  static std::variant<core::Form, Response> ContactForm(const Request& request) {
+    auto body = ReadJsonObject(request);
+    if (auto* problem = std::get_if<Response>(&body)) return std::move(*problem);
+    core::FieldErrors errors;
+    core::Form form = FormOf(std::get<json>(body), ContactMembers(), {}, errors);
+    if (!errors.empty()) return ValidationProblem(errors);
+    return form;
+  }
+
+  Response Created(const Call& call, core::ContactId id) const {
+    auto contact = app::LoadApiContact(s_.store, s_.crypto, Tenant(call), id);
+    if (!contact) return ErrorProblem(contact.error());
+    Response r = ContactResponse(201, *contact);
+    r.headers.emplace_back("Location", "/api/v1/contacts/" + std::to_string(id));
+    return r;
+  }
+
+  Response CreateContact(const Call& call) const {
+    auto form = ContactForm(call.request);
+    if (auto* problem = std::get_if<Response>(&form)) return std::move(*problem);
+    auto outcome = app::CreateContactByBroker(s_.store, s_.clock, s_.crypto, s_.phones, call.actor,
+                                              std::get<core::Form>(form));
+    if (!outcome) return ErrorProblem(outcome.error());
+    if (!outcome->errors.empty()) return ValidationProblem(outcome->errors);
+    return Created(call, outcome->id);
+  }
+
+  Response Updated(const Call& call, const core::Result<app::AdminFormOutcome>& outcome,
+                   core::ContactId id) const {
+    if (!outcome) return ErrorProblem(outcome.error());
+    if (outcome->precondition_failed) {
+      return Problem(412, "Precondition Failed",
+                     "The contact was changed since the ETag you sent; read it again.");
+    }
+    if (!outcome->errors.empty()) return ValidationProblem(outcome->errors);
+    return GetContact(call, id);
+  }
+
+  Response UpdateContact(const Call& call, core::ContactId id) const {
+    const std::string if_match = call.request.Header("if-match");
+    if (if_match.empty()) {
+      return Problem(428, "Precondition Required",
+                     "Send If-Match with the contact's ETag, so that no change is overwritten.");
+    }
+    auto form = ContactForm(call.request);
+    if (auto* problem = std::get_if<Response>(&form)) return std::move(*problem);
+    auto outcome = app::UpdateContactByBroker(s_.store, s_.clock, s_.crypto, s_.phones, call.actor,
+                                              id, std::get<core::Form>(form), if_match);
+    return Updated(call, outcome, id);
+  }
+
+  // Creates the contact with this CRM id, or updates it (If-Match honoured when sent).
+  Response UpsertByExternalId(const Call& call, const std::string& external_id) const {
+    auto form = ContactForm(call.request);
+    if (auto* problem = std::get_if<Response>(&form)) return std::move(*problem);
+    core::Form fields = std::get<core::Form>(form);
+    if (auto it = fields.find("external_id"); it != fields.end() && it->second != external_id) {
+      return ValidationProblem({{"external_id", "Weicht von der externen ID im Pfad ab.",
+                                 "Differs from the external id in the path."}});
+    }
+    fields["external_id"] = external_id;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      auto existing =
+          app::LoadApiContactByExternalId(s_.store, s_.crypto, Tenant(call), external_id);
+      if (existing) {
+        const core::ContactId id = existing->json.at("id").get<core::ContactId>();
+        auto outcome =
+            app::UpdateContactByBroker(s_.store, s_.clock, s_.crypto, s_.phones, call.actor, id,
+                                       fields, call.request.Header("if-match"));
+        return Updated(call, outcome, id);
+      }
+      if (existing.error().code != core::ErrorCode::kNotFound)
+        return ErrorProblem(existing.error());
+      if (!call.request.Header("if-match").empty() && call.request.Header("if-match") != "*") {
+        return Problem(412, "Precondition Failed", "No contact has this external id.");
+      }
+      auto outcome =
+          app::CreateContactByBroker(s_.store, s_.clock, s_.crypto, s_.phones, call.actor, fields);
+      if (!outcome) return ErrorProblem(outcome.error());
+      const bool lost_race =
+          std::any_of(outcome->errors.begin(), outcome->errors.end(),
+                      [](const core::FieldError& e) { return e.field == "external_id"; });
+      if (lost_race) continue;  // created meanwhile by a concurrent request: update it
+      if (!outcome->errors.empty()) return ValidationProblem(outcome->errors);
+      return Created(call, outcome->id);
+    }
+    return Problem(409, "Conflict", "The contact was changed concurrently; retry.");
+  }
+
+  Response EraseContact(const Call& call, core::ContactId id) const {
+    auto live = app::LoadApiContact(s_.store, s_.crypto, Tenant(call), id);
+    if (!live) return ErrorProblem(live.error());
+    const std::string if_match = call.request.Header("if-match");
+    if (!if_match.empty() && if_match != "*" && if_match != live->etag) {
+      return Problem(412, "Precondition Failed",
+                     "The contact was changed since the ETag you sent; read it again.");
+    }
+    auto status = app::EraseContact(s_.store, s_.clock, s_.crypto, call.actor, id,
+                                    "Löschung über die API des Quellsystems");
+    if (!status) return ErrorProblem(status.error());
+    return NoContent();
+  }
+
+  Response RecordConsent(const Call& call, core::ContactId id) const {
+    auto body = ReadJsonObject(call.request);
+    if (auto* problem = std::get_if<Response>(&body)) return std::move(*problem);
+    core::FieldErrors errors;
+    core::Form form =
+        FormOf(std::get<json>(body), {"action", "source", "note", "date"}, {"evidence"}, errors);
+    const std::string action = form.contains("action") ? form.at("action") : "";
+    if (action != "grant" && action != "withdraw") {
+      errors.push_back({"action", "„grant“ oder „withdraw“.", "\"grant\" or \"withdraw\"."});
+    }
+    if (!errors.empty()) return ValidationProblem(errors);
+    auto outcome =
+        action == "grant"
+            ? app::RecordConsentByBroker(s_.store, s_.clock, s_.crypto, call.actor, id, form)
+            : app::RecordWithdrawalByBroker(s_.store, s_.clock, s_.crypto, call.actor, id, form);
+    if (!outcome) return ErrorProblem(outcome.error());
+    if (!outcome->errors.empty()) return ValidationProblem(outcome->errors);
+    auto consents = app::LoadApiConsents(s_.store, Tenant(call), id);
+    if (!consents) return ErrorProblem(consents.error());
+    Response r = JsonResponse(201, json{{"data", *consents}});
+    r.headers.emplace_back("Location", "/api/v1/contacts/" + std::to_string(id) + "/consents");
+    return r;
+  }
+
+  const ApiServices& s_;
+};
+
+// The key of the request's bearer token, or the 401 to answer.
+std::variant<app::ApiPrincipal, Response> Authenticate(const ApiServices& s,
+                                                       const Request& request) {
+  const std::string header = request.Header("authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  auto unauthorized = [](std::string_view detail, std::string_view challenge) {
+    Response r = Problem(401, "Unauthorized", detail);
+    r.headers.emplace_back("WWW-Authenticate", std::string(challenge));
+    return r;
+  };
+  if (header.size() <= kBearer.size() || header.compare(0, kBearer.size(), kBearer) != 0) {
+    return unauthorized("Send an API key as `Authorization: Bearer <key>`.",
+                        "Bearer realm=\"consentd\"");
+  }
+  auto principal = app::AuthenticateApiKey(s.store, s.crypto, header.substr(kBearer.size()));
+  if (!principal && principal.error().code == core::ErrorCode::kPermissionDenied) {
+    return unauthorized("The API key is unknown or revoked.",
+                        "Bearer realm=\"consentd\", error=\"invalid_token\"");
+  }
+  if (!principal) return ErrorProblem(principal.error());
+  return std::move(*principal);
+}
+
+bool IsRead(const std::string& method) { return method == "GET" || method == "HEAD"; }
+
+// Runs `handle` once per Idempotency-Key of the request's key: a retry of a POST gets the
+// first answer again (marked Idempotent-Replayed), a different request under the same key a
+// 422, and a retry while the first is still being answered a 409.
+Response Idempotent(const ApiServices& s, const Call& call,
+                    const std::function<Response()>& handle) {
+  const std::string key = call.request.Header("idempotency-key");
+  if (call.request.method != "POST" || key.empty()) return handle();
+  core::FieldErrors errors;
+  if (key.size() > kMaxIdempotencyKeyLength ||
+      !core::CheckText("Idempotency-Key", key, 255, errors)) {
+    return Problem(400, "Bad Idempotency-Key", "Use at most 255 printable characters.");
+  }
+  core::IdempotencyRecord record;
+  record.tenant_id = call.principal.key.tenant_id;
+  record.api_key_id = call.principal.key.id;
+  record.key = key;
+  record.request_hash =
+      s.crypto.Sha256Hex(call.request.method + " " + call.request.path + "\n" + call.request.body);
+  record.created_at = s.clock.Now();
+  std::optional<Response> earlier;
+  auto reserved = s.store.Write([&](core::WriteTx& tx) -> core::Status {
+    auto found = tx.FindIdempotency(record.tenant_id, record.api_key_id, key);
+    if (!found) return found.error();
+    if (*found) {
+      const auto& first = **found;
+      if (first.request_hash != record.request_hash) {
+        earlier = Problem(422, "Idempotency-Key reused",
+                          "This Idempotency-Key was used for a different request.");
+        return {};
+      }
+      if (first.status != 0) {
+        earlier = Replayed(first);
+        return {};
+      }
+      if (record.created_at - first.created_at < kIdempotencyTakeover) {
+        earlier = Problem(409, "Request in progress",
+                          "The first request with this Idempotency-Key is still being answered.");
+        return {};
+      }
+      CONSENTD_RETURN_IF_ERROR(tx.DeleteIdempotency(record.tenant_id, record.api_key_id, key));
+    }
+    return tx.InsertIdempotency(record);
+  });
+  if (!reserved) return ErrorProblem(reserved.error());
+  if (earlier) return std::move(*earlier);
+  Response response = handle();
+  auto stored = s.store.Write([&](core::WriteTx& tx) -> core::Status {
+    if (response.status >= 500) {
+      return tx.DeleteIdempotency(record.tenant_id, record.api_key_id, key);  // may be retried
+    }
+    record.status = response.status;
+    record.response = StoredResponse(response);
+    return tx.CompleteIdempotency(record);
+  });
+  if (!stored) {
+    std::fprintf(stderr, "consentd: api: idempotency record: %s\n", stored.error().message.c_str());
+  }
+  return response;
+}
+
+// Reads leave an audit entry too (who read which personal data); written without waiting,
+// as a read acknowledges no write.
+void AuditRead(const ApiServices& s, const Call& call, int status) {
+  app::Actor actor = call.actor;
+  std::string target = call.request.path.substr(kPrefix.size() - 1);
+  (void)s.store.WriteAsync([actor, target, status, now = s.clock.Now()](core::WriteTx& tx) {
+    return app::WriteAudit(tx, actor, "api.read", target, {{"status", status}}, now);
+  });
+}
+
+}  // namespace
+
+std::optional<Response> ApiHandlers::Handle(const Request& request) const {
+  if (request.path != "/api" && request.path.rfind("/api/", 0) != 0) return std::nullopt;
+  if (request.path == "/api/v1/openapi.yaml") {
+    if (!IsRead(request.method)) return Problem(405, "Method Not Allowed", "Only GET.");
+    Response r;
+    r.content_type = "application/yaml; charset=utf-8";
+    r.body = std::string(kApiFiles.at("openapi.yaml"));
+    return r;
+  }
+  if (request.path.rfind(kPrefix, 0) != 0) return Problem(404, "Not Found", "No such route.");
+  auto auth = Authenticate(services_, request);
+  if (auto* problem = std::get_if<Response>(&auth)) return std::move(*problem);
+  auto& principal = std::get<app::ApiPrincipal>(auth);
+  Call call{request, principal, principal.ActorFrom(core::ShortenIp(request.remote_address)),
+            Segments(std::string_view(request.path).substr(kPrefix.size()))};
+  if (!IsRead(request.method) && principal.key.scope != core::ApiScope::kWrite) {
+    return Problem(403, "Forbidden", "This API key may only read (scope \"read\").");
+  }
+  Routes routes(services_);
+  Response response = Idempotent(services_, call, [&] { return routes.Dispatch(call); });
+  if (IsRead(request.method)) AuditRead(services_, call, response.status);
+  response.headers.emplace_back("Cache-Control", "no-store");
+  return response;
+}
+
+}  // namespace consentd::http

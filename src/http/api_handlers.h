@@ -1,0 +1,41 @@
+// The JSON API (/api/v1) for the broker's CRM: bearer API keys with read/write scope,
+// RFC 9457 problem+json errors with a list of field errors, Idempotency-Key on POSTs,
+// ETag/If-Match on updates, and an audit entry for every call. docs/openapi.yaml describes
+// every route and is served at /api/v1/openapi.yaml.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
+
+#include "core/ports.h"
+#include "core/store.h"
+#include "http/server.h"
+
+namespace consentd::http {
+
+struct ApiServices {
+  core::Store& store;
+  const core::Clock& clock;
+  const core::Crypto& crypto;
+  const core::PhoneNormalizer& phones;
+};
+
+// An RFC 9457 problem document (application/problem+json). `errors` (when not null) lists
+// the fields that failed validation: [{"field", "detail", "detail_de"}].
+Response Problem(int status, std::string_view title, std::string_view detail,
+                 const nlohmann::json& errors = nullptr);
+
+// Thread-safe; borrows its services.
+class ApiHandlers {
+ public:
+  explicit ApiHandlers(ApiServices services) : services_(services) {}
+
+  // The response for a request under /api; nullopt for other paths.
+  std::optional<Response> Handle(const Request& request) const;
+
+ private:
+  ApiServices services_;
+};
+
+}  // namespace consentd::http
