@@ -163,4 +163,94 @@ Result<json> LoadApiSearchProfiles(core::Store& store, core::TenantId tenant, co
   });
 }
 
+namespace {
+
+json MailingJson(const app::MailingSummary& s) {
+  json counts = json::object();
+  for (auto state :
+       {core::MessageState::kPending, core::MessageState::kQueued, core::MessageState::kSending,
+        core::MessageState::kSent, core::MessageState::kDeferred, core::MessageState::kFailed,
+        core::MessageState::kSkipped}) {
+    counts[std::string(core::MessageStateKey(state))] = s.Count(state);
+  }
+  const auto& m = s.mailing;
+  return {{"id", m.id},
+          {"state", core::MailingStateKey(m.state)},
+          {"template", m.template_key},
+          {"language", m.language},
+          {"subject", m.subject},
+          {"created_at", core::FormatIso(m.created_at)},
+          {"recipients", s.Total()},
+          {"counts", counts},
+          {"finished", m.state != core::MailingState::kPreparing && s.Finished()}};
+}
+
+}  // namespace
+
+Result<json> LoadApiMailing(core::Store& store, core::TenantId tenant, core::MailingId id) {
+  auto summary = SummarizeMailing(store, tenant, id);
+  if (!summary) return summary.error();
+  return MailingJson(*summary);
+}
+
+Result<json> LoadApiMailings(core::Store& store, core::TenantId tenant, core::MailingId before_id,
+                             int limit) {
+  auto summaries = ListMailingSummaries(store, tenant, before_id, limit);
+  if (!summaries) return summaries.error();
+  json out = json::array();
+  for (const auto& s : *summaries) out.push_back(MailingJson(s));
+  return out;
+}
+
+Result<ApiRecipientPage> LoadApiRecipients(core::Store& store, core::TenantId tenant,
+                                           core::MailingId mailing, std::int64_t after_id,
+                                           int limit) {
+  return ReadInto<ApiRecipientPage>(store, [&](core::ReadTx& tx) -> Result<ApiRecipientPage> {
+    CONSENTD_RETURN_IF_ERROR(tx.FindMailing(tenant, mailing));
+    auto messages = tx.ListMessages(tenant, mailing, std::nullopt, after_id, limit + 1);
+    if (!messages) return messages.error();
+    ApiRecipientPage page;
+    const bool more = std::ssize(*messages) > limit;
+    if (more) messages->resize(static_cast<std::size_t>(limit));
+    for (const auto& m : *messages) {
+      page.data.push_back(
+          {{"contact_id", m.contact_id},
+           {"state", core::MessageStateKey(m.state)},
+           {"skip_reason", m.skip_reason.empty() ? json(nullptr) : json(m.skip_reason)},
+           {"attempts", m.attempts},
+           {"reply", m.smtp_reply.empty() ? json(nullptr) : json(m.smtp_reply)},
+           {"sent_at", m.sent_at ? json(core::FormatIso(*m.sent_at)) : json(nullptr)}});
+    }
+    if (more) page.next_after = messages->back().id;
+    return page;
+  });
+}
+
+json DeletionRequestJson(const core::DeletionCase& c, bool overdue, bool hold_ended) {
+  auto optional_time = [](const std::optional<core::Time>& t) {
+    return t ? json(core::FormatIso(*t)) : json(nullptr);
+  };
+  return {{"id", c.request.id},
+          {"contact_id", c.request.contact_id},
+          {"status", c.request.status},
+          {"received_at", core::FormatIso(c.request.received_at)},
+          {"due_at", core::FormatIso(c.request.due_at)},
+          {"overdue", overdue},
+          {"hold_ended", hold_ended},
+          {"decided_at", optional_time(c.decided_at)},
+          {"retain_until", optional_time(c.retain_until)},
+          {"extended_months", c.extended_months},
+          {"contact_erased", c.contact_erased}};
+}
+
+json TemplateJson(const core::MailTemplate& t) {
+  return {{"key", t.key},
+          {"language", t.language},
+          {"name", t.name},
+          {"subject", t.subject},
+          {"body_text", t.body_text},
+          {"body_html", t.body_html},
+          {"updated_at", core::FormatIso(t.updated_at)}};
+}
+
 }  // namespace consentd::app

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app/contact_list.h"
+#include "app/mailing.h"
 #include "core/ports.h"
 #include "core/store.h"
 
@@ -46,5 +47,26 @@ core::Result<nlohmann::json> LoadApiActivities(core::Store& store, core::TenantI
                                                core::ContactId id);
 core::Result<nlohmann::json> LoadApiSearchProfiles(core::Store& store, core::TenantId tenant,
                                                    core::ContactId id);
+
+// A mailing with its counts per message state ("finished" once nothing is open).
+core::Result<nlohmann::json> LoadApiMailing(core::Store& store, core::TenantId tenant,
+                                            core::MailingId id);
+// The tenant's mailings, newest first, ids below `before_id` (0: from the newest).
+core::Result<nlohmann::json> LoadApiMailings(core::Store& store, core::TenantId tenant,
+                                             core::MailingId before_id, int limit);
+// A page of a mailing's recipients in message order after `after_id`: contact, state,
+// attempts, skip reason and the mail server's last reply.
+struct ApiRecipientPage {
+  nlohmann::json data = nlohmann::json::array();
+  std::optional<std::int64_t> next_after;
+};
+core::Result<ApiRecipientPage> LoadApiRecipients(core::Store& store, core::TenantId tenant,
+                                                 core::MailingId mailing, std::int64_t after_id,
+                                                 int limit);
+
+// A deletion request as the API shows it.
+nlohmann::json DeletionRequestJson(const core::DeletionCase& c, bool overdue, bool hold_ended);
+// A template as the API shows it.
+nlohmann::json TemplateJson(const core::MailTemplate& t);
 
 }  // namespace consentd::app

@@ -33,6 +33,7 @@
 #include "crypto/sodium_crypto.h"
 #include "http/admin_areas.h"
 #include "http/admin_handlers.h"
+#include "http/admin_mailings.h"
 #include "http/api_handlers.h"
 #include "http/pages.h"
 #include "http/portal_handlers.h"
@@ -282,7 +283,11 @@ void Serve(const Config& config, const std::string& port_file) {
   options.address = config.listen_address;
   options.port = config.listen_port;
   options.threads = config.http_threads;
-  http::ApiHandlers api({*rt->store, rt->clock, rt->crypto, rt->phones});
+  http::MailingPreparer api_mailings(*rt->store, rt->clock, rt->crypto, {config.base_url});
+  http::ApiHandlers api({*rt->store, rt->clock, rt->crypto, rt->phones,
+                         [&](core::TenantId tenant, core::MailingId mailing) {
+                           api_mailings.Enqueue(tenant, mailing);
+                         }});
   http::Server server(options, MakeRouter(handlers, admin, api));
   mail::SenderFactory senders(DefaultTransportOf(config));
   app::DeliveryWorker worker(*rt->store, rt->clock, rt->crypto, senders, DeliveryOptionsOf(config));

@@ -10,7 +10,10 @@
 #include "app/api_views.h"
 #include "app/contact_admin.h"
 #include "app/contact_list.h"
+#include "app/deletion_inbox.h"
 #include "app/erasure.h"
+#include "app/mail_templates.h"
+#include "app/mailing.h"
 #include "core/ip_address.h"
 #include "core/validation.h"
 
@@ -213,6 +216,9 @@ class Routes {
       if (method == "PUT") return UpsertByExternalId(call, external_id);
       return MethodNotAllowed("GET, PUT");
     }
+    if (!p.empty() && p[0] == "mailings") return Mailings(call);
+    if (!p.empty() && p[0] == "deletion-requests") return DeletionRequests(call);
+    if (!p.empty() && p[0] == "templates") return Templates(call);
     if (p.empty() || p[0] != "contacts") return Problem(404, "Not Found", "No such route.");
     if (p.size() == 1) {
       if (method == "GET") return ListContacts(call);
@@ -462,6 +468,358 @@ class Routes {
     Response r = JsonResponse(201, json{{"data", *consents}});
     r.headers.emplace_back("Location", "/api/v1/contacts/" + std::to_string(id) + "/consents");
     return r;
+  }
+
+  // ------------------------------------------------------------ mailings
+
+  Response Mailings(const Call& call) const {
+    const auto& p = call.path;
+    const std::string& method = call.request.method;
+    if (p.size() == 1) {
+      if (method == "GET") return ListMailings(call);
+      if (method == "POST") return CreateMailing(call);
+      return MethodNotAllowed("GET, POST");
+    }
+    auto id = ParseId(p[1]);
+    if (!id || p.size() > 3 || (p.size() == 3 && p[2] != "recipients")) {
+      return Problem(404, "Not Found", "No such mailing.");
+    }
+    if (method != "GET") return MethodNotAllowed("GET");
+    if (p.size() == 3) return ListRecipients(call, *id);
+    auto mailing = app::LoadApiMailing(s_.store, Tenant(call), *id);
+    if (!mailing) return ErrorProblem(mailing.error());
+    return JsonResponse(200, *mailing);
+  }
+
+  Response ListMailings(const Call& call) const {
+    core::FieldErrors errors;
+    auto [limit, before] = PageParams(call, {"limit", "cursor"}, errors);
+    if (!errors.empty()) return ValidationProblem(errors);
+    auto page = app::LoadApiMailings(s_.store, Tenant(call), before, limit + 1);
+    if (!page) return ErrorProblem(page.error());
+    json data = *page;
+    json next = nullptr;
+    if (std::ssize(data) > limit) {
+      data.erase(data.end() - 1);
+      next = std::to_string(data.back().at("id").get<std::int64_t>());
+    }
+    return JsonResponse(200, json{{"data", data}, {"next_cursor", next}});
+  }
+
+  Response ListRecipients(const Call& call, core::MailingId id) const {
+    core::FieldErrors errors;
+    auto [limit, after] = PageParams(call, {"limit", "cursor"}, errors);
+    if (!errors.empty()) return ValidationProblem(errors);
+    auto page = app::LoadApiRecipients(s_.store, Tenant(call), id, after, limit);
+    if (!page) return ErrorProblem(page.error());
+    json next = page->next_after ? json(std::to_string(*page->next_after)) : json(nullptr);
+    return JsonResponse(200, json{{"data", page->data}, {"next_cursor", next}});
+  }
+
+  // limit (1..kMaxPageSize) and an opaque numeric cursor from the query; other parameters
+  // than `allowed` are field errors.
+  static std::pair<int, std::int64_t> PageParams(const Call& call,
+                                                 const std::set<std::string, std::less<>>& allowed,
+                                                 core::FieldErrors& errors) {
+    for (const auto& [name, value] : call.request.query) {
+      if (!allowed.contains(name)) {
+        errors.push_back({name, "Unbekannter Parameter.", "Unknown query parameter."});
+      }
+    }
+    int limit = kDefaultPageSize;
+    if (auto l = call.request.Query("limit"); !l.empty()) {
+      auto n = ParseId(l);
+      if (!n || *n > kMaxPageSize) {
+        errors.push_back({"limit", "Eine Zahl von 1 bis 200.", "A number from 1 to 200."});
+      } else {
+        limit = static_cast<int>(*n);
+      }
+    }
+    std::int64_t cursor = 0;
+    if (auto c = call.request.Query("cursor"); !c.empty()) {
+      auto n = ParseId(c);
+      if (!n) {
+        errors.push_back({"cursor", "Unbekannter Cursor.", "Unknown cursor."});
+      } else {
+        cursor = *n;
+      }
+    }
+    return {limit, cursor};
+  }
+
+  // The recipients a mailing body chooses: "contact_ids" (of the tenant's live contacts),
+  // or "filter" (the address list's q/state/basis/kontaktart), or "all": true.
+  std::optional<std::vector<core::ContactId>> Recipients(const Call& call, const json& body,
+                                                         core::FieldErrors& errors) const {
+    const int ways = body.contains("contact_ids") + body.contains("filter") +
+                     (body.value("all", false) == true ? 1 : 0);
+    if (ways != 1) {
+      errors.push_back({"contact_ids", "Genau eines von contact_ids, filter oder all: true.",
+                        "Exactly one of contact_ids, filter or all: true."});
+      return std::nullopt;
+    }
+    if (body.contains("contact_ids")) {
+      const json& ids = body.at("contact_ids");
+      std::vector<core::ContactId> out;
+      if (ids.is_array() && !ids.empty() && ids.size() <= 100000) {
+        for (const auto& id : ids) {
+          if (!id.is_number_integer() || id.get<std::int64_t>() <= 0) {
+            out.clear();
+            break;
+          }
+          out.push_back(id.get<core::ContactId>());
+        }
+      }
+      if (out.empty()) {
+        errors.push_back({"contact_ids", "Eine Liste von Kontakt-IDs (1 bis 100.000).",
+                          "A list of contact ids (1 to 100,000)."});
+        return std::nullopt;
+      }
+      std::sort(out.begin(), out.end());
+      out.erase(std::unique(out.begin(), out.end()), out.end());
+      std::vector<core::ContactId> unknown;
+      auto read = s_.store.Read([&](core::ReadTx& tx) -> core::Status {
+        for (auto id : out) {
+          auto c = tx.FindContact(Tenant(call), id);
+          if (!c && c.error().code != core::ErrorCode::kNotFound) return c.error();
+          if (!c || c->erased) unknown.push_back(id);
+        }
+        return {};
+      });
+      if (!read) return std::nullopt;
+      if (!unknown.empty()) {
+        std::string list;
+        for (std::size_t i = 0; i < unknown.size() && i < 10; ++i) {
+          list += (i ? ", " : "") + std::to_string(unknown[i]);
+        }
+        errors.push_back(
+            {"contact_ids", "Unbekannte Kontakte: " + list, "Unknown contacts: " + list});
+        return std::nullopt;
+      }
+      return out;
+    }
+    core::Form fields;
+    if (body.contains("filter")) {
+      const json& filter = body.at("filter");
+      if (!filter.is_object()) {
+        errors.push_back({"filter", "Muss ein JSON-Objekt sein.", "Must be a JSON object."});
+        return std::nullopt;
+      }
+      core::FieldErrors filter_errors;
+      fields = FormOf(filter, {"q", "state", "basis", "kontaktart"}, {}, filter_errors);
+      for (auto& e : filter_errors) e.field = "filter." + e.field;
+      errors.insert(errors.end(), filter_errors.begin(), filter_errors.end());
+    }
+    auto parsed = app::ParseContactQuery(fields);
+    for (auto e : parsed.errors) {
+      e.field = "filter." + e.field;
+      errors.push_back(std::move(e));
+    }
+    if (!errors.empty()) return std::nullopt;
+    auto ids = app::MatchingContactIds(s_.store, Tenant(call), parsed.query);
+    if (!ids) return std::nullopt;
+    if (ids->empty()) {
+      errors.push_back(
+          {"filter", "Kein Kontakt passt zu diesem Filter.", "No contact matches this filter."});
+      return std::nullopt;
+    }
+    return std::move(*ids);
+  }
+
+  Response CreateMailing(const Call& call) const {
+    auto parsed = ReadJsonObject(call.request);
+    if (auto* problem = std::get_if<Response>(&parsed)) return std::move(*problem);
+    const json& body = std::get<json>(parsed);
+    core::FieldErrors errors;
+    json texts = body;
+    for (const char* key : {"contact_ids", "filter", "all"}) texts.erase(key);
+    core::Form form = FormOf(
+        texts, {"subject", "template", "language", "body_text", "body_html", "lawful_confirmation"},
+        {}, errors);
+    if (body.contains("all") && !body.at("all").is_boolean()) {
+      errors.push_back({"all", "Muss true oder false sein.", "Must be true or false."});
+    }
+    auto recipients = Recipients(call, body, errors);
+    app::MailingRequest request;
+    request.tenant = Tenant(call);
+    request.created_by = call.actor.user;
+    if (auto it = form.find("template"); it != form.end()) request.template_key = it->second;
+    if (auto it = form.find("language"); it != form.end()) request.language = it->second;
+    request.subject = core::Trim(form["subject"]);
+    if (auto it = form.find("body_text"); it != form.end()) request.body_text = it->second;
+    if (auto it = form.find("body_html"); it != form.end()) request.body_html = it->second;
+    request.lawful_confirmation = core::Trim(form["lawful_confirmation"]);
+    if (request.language != "de" && request.language != "en") {
+      errors.push_back({"language", "„de“ oder „en“.", "\"de\" or \"en\"."});
+    }
+    auto checked = app::CheckMailingFields(request);
+    errors.insert(errors.end(), checked.begin(), checked.end());
+    if (!errors.empty() || !recipients) {
+      if (errors.empty()) return Problem(503, "Service Unavailable", "Retry later.");
+      return ValidationProblem(errors);
+    }
+    request.contacts = std::move(*recipients);
+    auto id = app::CreateMailing(s_.store, s_.clock, request, call.actor);
+    // The request's other fields were checked above: what is left to refuse is the template.
+    if (!id && (id.error().code == core::ErrorCode::kInvalidArgument ||
+                id.error().code == core::ErrorCode::kNotFound)) {
+      return ValidationProblem({{"template", "Diese Vorlage gibt es nicht oder sie ist fehlerhaft.",
+                                 "No such template, or it has problems: " + id.error().message}});
+    }
+    if (!id) return ErrorProblem(id.error());
+    if (s_.prepare) s_.prepare(Tenant(call), *id);
+    auto mailing = app::LoadApiMailing(s_.store, Tenant(call), *id);
+    if (!mailing) return ErrorProblem(mailing.error());
+    Response r = JsonResponse(202, *mailing);
+    r.headers.emplace_back("Location", "/api/v1/mailings/" + std::to_string(*id));
+    return r;
+  }
+
+  // ------------------------------------------------------------ deletion requests
+
+  Response DeletionRequests(const Call& call) const {
+    const auto& p = call.path;
+    const std::string& method = call.request.method;
+    if (p.size() == 1) {
+      if (method != "GET") return MethodNotAllowed("GET");
+      return ListDeletionRequests(call);
+    }
+    auto id = ParseId(p[1]);
+    if (!id || p.size() > 3 || (p.size() == 3 && p[2] != "decision")) {
+      return Problem(404, "Not Found", "No such deletion request.");
+    }
+    if (p.size() == 3) {
+      if (method != "POST") return MethodNotAllowed("POST");
+      return DecideDeletion(call, *id);
+    }
+    if (method != "GET") return MethodNotAllowed("GET");
+    auto detail = app::LoadDetail(s_.store, Tenant(call), *id, s_.clock.Now());
+    if (!detail) return ErrorProblem(detail.error());
+    return JsonResponse(200, app::DeletionRequestJson(detail->entry.c, detail->entry.overdue,
+                                                      detail->entry.hold_ended));
+  }
+
+  Response ListDeletionRequests(const Call& call) const {
+    core::FieldErrors errors;
+    core::DeletionQuery query;
+    query.now = s_.clock.Now();
+    for (const auto& [name, value] : call.request.query) {
+      if (name != "status")
+        errors.push_back({name, "Unbekannter Parameter.", "Unknown query parameter."});
+    }
+    const std::string status = call.request.Query("status");
+    if (status.empty() || status == "open") {
+      query.filter = core::DeletionFilter::kOpen;
+    } else if (status == "all") {
+      query.filter = core::DeletionFilter::kAll;
+    } else if (status == "erased" || status == "retained" || status == "rejected" ||
+               status == "withdrawn") {
+      query.filter = core::DeletionFilter::kDecided;
+      query.status = status;
+    } else {
+      errors.push_back({"status", "open, all, erased, retained, rejected oder withdrawn.",
+                        "open, all, erased, retained, rejected or withdrawn."});
+    }
+    if (!errors.empty()) return ValidationProblem(errors);
+    auto inbox = app::ListInbox(s_.store, Tenant(call), query);
+    if (!inbox) return ErrorProblem(inbox.error());
+    json data = json::array();
+    for (const auto& e : *inbox)
+      data.push_back(app::DeletionRequestJson(e.c, e.overdue, e.hold_ended));
+    return JsonResponse(200, json{{"data", data}});
+  }
+
+  Response DecideDeletion(const Call& call, std::int64_t id) const {
+    auto parsed = ReadJsonObject(call.request);
+    if (auto* problem = std::get_if<Response>(&parsed)) return std::move(*problem);
+    json body = std::get<json>(parsed);
+    core::FieldErrors errors;
+    // Numbers and the confirmation are accepted as JSON types and passed on as form text.
+    for (const char* key : {"rule_id", "months"}) {
+      if (body.contains(key) && body.at(key).is_number_integer()) {
+        body[key] = std::to_string(body.at(key).get<std::int64_t>());
+      }
+    }
+    if (body.contains("confirm") && body.at("confirm").is_boolean()) {
+      body["confirm"] = body.at("confirm").get<bool>() ? "1" : "";
+    }
+    core::Form form = FormOf(
+        body, {"decision", "confirm", "reason", "rule_id", "retain_until", "months"}, {}, errors);
+    if (!app::ParseDecision(form["decision"])) {
+      errors.push_back(
+          {"decision", "erase, retain, reject oder extend.", "erase, retain, reject or extend."});
+    }
+    if (!errors.empty()) return ValidationProblem(errors);
+    auto outcome =
+        app::Decide(s_.store, s_.clock, s_.crypto, call.actor, id, app::DecisionFromForm(form));
+    if (!outcome) return ErrorProblem(outcome.error());
+    if (!outcome->errors.empty()) return ValidationProblem(outcome->errors);
+    auto detail = app::LoadDetail(s_.store, Tenant(call), id, s_.clock.Now());
+    if (!detail) return ErrorProblem(detail.error());
+    return JsonResponse(200, app::DeletionRequestJson(detail->entry.c, detail->entry.overdue,
+                                                      detail->entry.hold_ended));
+  }
+
+  // ------------------------------------------------------------ templates
+
+  Response Templates(const Call& call) const {
+    const auto& p = call.path;
+    const std::string& method = call.request.method;
+    if (p.size() == 1) {
+      if (method != "GET") return MethodNotAllowed("GET");
+      std::vector<core::MailTemplate> templates;
+      auto read = s_.store.Read([&](core::ReadTx& tx) -> core::Status {
+        auto all = tx.ListTemplates(Tenant(call));
+        if (!all) return all.error();
+        templates = std::move(*all);
+        return {};
+      });
+      if (!read) return ErrorProblem(read.error());
+      json data = json::array();
+      for (const auto& t : templates) data.push_back(app::TemplateJson(t));
+      return JsonResponse(200, json{{"data", data}});
+    }
+    if (p.size() != 3) return Problem(404, "Not Found", "No such template.");
+    core::MailTemplate current;
+    auto read = s_.store.Read([&](core::ReadTx& tx) -> core::Status {
+      auto t = tx.FindTemplate(Tenant(call), p[1], p[2]);
+      if (!t) return t.error();
+      current = std::move(*t);
+      return {};
+    });
+    if (!read) return ErrorProblem(read.error());
+    if (method == "GET") return JsonResponse(200, app::TemplateJson(current));
+    if (method != "PUT") return MethodNotAllowed("GET, PUT");
+    auto parsed = ReadJsonObject(call.request);
+    if (auto* problem = std::get_if<Response>(&parsed)) return std::move(*problem);
+    core::FieldErrors errors;
+    core::Form form =
+        FormOf(std::get<json>(parsed), {"name", "subject", "body_text", "body_html"}, {}, errors);
+    if (!errors.empty()) return ValidationProblem(errors);
+    core::MailTemplate draft = current;
+    if (auto it = form.find("name"); it != form.end()) draft.name = it->second;
+    if (auto it = form.find("subject"); it != form.end()) draft.subject = it->second;
+    if (auto it = form.find("body_text"); it != form.end()) draft.body_text = it->second;
+    if (auto it = form.find("body_html"); it != form.end()) draft.body_html = it->second;
+    auto problems = app::SaveTemplateDraft(s_.store, s_.clock, call.actor, draft);
+    if (!problems) return ErrorProblem(problems.error());
+    if (!problems->empty()) {
+      core::FieldErrors at_lines;
+      for (const auto& pr : *problems) {
+        const std::string line = pr.line > 0 ? " (Zeile " + std::to_string(pr.line) + ")" : "";
+        const std::string line_en = pr.line > 0 ? " (line " + std::to_string(pr.line) + ")" : "";
+        at_lines.push_back({pr.part, pr.message_de + line, pr.message_en + line_en});
+      }
+      return ValidationProblem(at_lines);
+    }
+    auto saved = s_.store.Read([&](core::ReadTx& tx) -> core::Status {
+      auto t = tx.FindTemplate(Tenant(call), p[1], p[2]);
+      if (!t) return t.error();
+      current = std::move(*t);
+      return {};
+    });
+    if (!saved) return ErrorProblem(saved.error());
+    return JsonResponse(200, app::TemplateJson(current));
   }
 
   const ApiServices& s_;

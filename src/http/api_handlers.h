@@ -4,6 +4,7 @@
 // every route and is served at /api/v1/openapi.yaml.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
@@ -19,6 +20,9 @@ struct ApiServices {
   const core::Clock& clock;
   const core::Crypto& crypto;
   const core::PhoneNormalizer& phones;
+  // Renders and queues a mailing created through the API in the background (the serial
+  // mail screen's preparer); a mailing left unprepared is resumed at the next start.
+  std::function<void(core::TenantId, core::MailingId)> prepare = {};
 };
 
 // An RFC 9457 problem document (application/problem+json). `errors` (when not null) lists
