@@ -40,6 +40,18 @@ nlohmann::json SentPayload(const core::Message& m, const core::SendResult& r, co
           {"server_reply", r.reply}};
 }
 
+// Evidence that a mail could not be delivered. No address, subject or server reply: replies
+// often quote the address, and this payload is not scrubbed after an erasure.
+nlohmann::json FailedPayload(const core::Message& m, core::Time now, bool permanent) {
+  return {{"act", "mail_failed"},
+          {"time", core::FormatIso(now)},
+          {"kind", core::MessageKindKey(m.kind)},
+          {"mailing_id", m.mailing_id ? nlohmann::json(*m.mailing_id) : nlohmann::json(nullptr)},
+          {"message_id", m.message_id},
+          {"attempts", m.attempts},
+          {"reason", permanent ? "permanent" : "retries_exhausted"}};
+}
+
 }  // namespace
 
 DeliveryWorker::DeliveryWorker(core::Store& store, const core::Clock& clock,
@@ -160,45 +172,51 @@ Status DeliveryWorker::Release(const std::vector<core::Message>& messages) {
 }
 
 core::WriteFn DeliveryWorker::RecordUnit(core::Message leased, core::SendResult result) {
-  return
-      [this, leased = std::move(leased), result = std::move(result)](core::WriteTx& tx) -> Status {
-        const core::Time now = clock_.Now();
-        const core::Time lease = *leased.lease_until;
-        core::Message m = leased;
-        m.smtp_reply = result.reply.substr(0, 500);
-        m.lease_until.reset();
-        if (result.outcome == core::SendOutcome::kSent) {
-          m.state = core::MessageState::kSent;
-          m.sent_at = now;
-          m.body_text.clear();  // the bodies carry the personal link: keep only the hash
-          m.body_html.clear();
-          auto held = tx.UpdateLeasedMessage(m, lease);
-          if (!held) return held.error();
-          if (!*held) return {};  // another sender took over; it records its own outcome
-          CONSENTD_RETURN_IF_ERROR(CloseMailingIfDone(tx, m));
-          // Notices to the broker's own users (contact 0) are no evidence about a contact.
-          if (m.contact_id == 0) return {};
-          auto system = tx.FindSystemUser(m.tenant_id);
-          if (!system) return system.error();
-          return AppendActivity(tx, crypto_, m.tenant_id, m.contact_id,
-                                core::ActivityType::kEmailVersendet, system->id, now,
-                                SentPayload(m, result, now));
-        }
-        bool give_up = result.outcome == core::SendOutcome::kPermanent ||
-                       core::TooOldToRetry(options_.retry, m.created_at, now);
-        if (give_up) {
-          m.state = core::MessageState::kFailed;
-          m.body_text.clear();
-          m.body_html.clear();
-        } else {
-          m.state = core::MessageState::kDeferred;
-          m.next_attempt_at = core::NextAttempt(options_.retry, m.attempts, now);
-        }
-        auto held = tx.UpdateLeasedMessage(m, lease);
-        if (!held) return held.error();
-        if (*held && give_up) return CloseMailingIfDone(tx, m);
-        return {};
-      };
+  return [this, leased = std::move(leased),
+          result = std::move(result)](core::WriteTx& tx) -> Status {
+    const core::Time now = clock_.Now();
+    const core::Time lease = *leased.lease_until;
+    core::Message m = leased;
+    m.smtp_reply = result.reply.substr(0, 500);
+    m.lease_until.reset();
+    if (result.outcome == core::SendOutcome::kSent) {
+      m.state = core::MessageState::kSent;
+      m.sent_at = now;
+      m.body_text.clear();  // the bodies carry the personal link: keep only the hash
+      m.body_html.clear();
+      auto held = tx.UpdateLeasedMessage(m, lease);
+      if (!held) return held.error();
+      if (!*held) return {};  // another sender took over; it records its own outcome
+      CONSENTD_RETURN_IF_ERROR(CloseMailingIfDone(tx, m));
+      // Notices to the broker's own users (contact 0) are no evidence about a contact.
+      if (m.contact_id == 0) return {};
+      auto system = tx.FindSystemUser(m.tenant_id);
+      if (!system) return system.error();
+      return AppendActivity(tx, crypto_, m.tenant_id, m.contact_id,
+                            core::ActivityType::kEmailVersendet, system->id, now,
+                            SentPayload(m, result, now));
+    }
+    bool give_up = result.outcome == core::SendOutcome::kPermanent ||
+                   core::TooOldToRetry(options_.retry, m.created_at, now);
+    if (give_up) {
+      m.state = core::MessageState::kFailed;
+      m.body_text.clear();
+      m.body_html.clear();
+    } else {
+      m.state = core::MessageState::kDeferred;
+      m.next_attempt_at = core::NextAttempt(options_.retry, m.attempts, now);
+    }
+    auto held = tx.UpdateLeasedMessage(m, lease);
+    if (!held) return held.error();
+    if (!*held || !give_up) return {};
+    CONSENTD_RETURN_IF_ERROR(CloseMailingIfDone(tx, m));
+    if (m.contact_id == 0) return {};
+    auto system = tx.FindSystemUser(m.tenant_id);
+    if (!system) return system.error();
+    return AppendActivity(tx, crypto_, m.tenant_id, m.contact_id,
+                          core::ActivityType::kEmailNichtZugestellt, system->id, now,
+                          FailedPayload(m, now, result.outcome == core::SendOutcome::kPermanent));
+  };
 }
 
 Status DeliveryWorker::CloseMailingIfDone(core::WriteTx& tx, const core::Message& m) {

@@ -145,6 +145,18 @@ TEST_F(DeliveryTest, PermanentFailureIsNotRetried) {
   EXPECT_EQ(m.state, core::MessageState::kFailed);
   EXPECT_EQ(m.smtp_reply, "550 no such user");
   EXPECT_TRUE(Summary(tenant_, id).Finished());
+  // The failure is evidence too (webhook mail.failed), without the address or the reply.
+  std::vector<core::Activity> activities;
+  ASSERT_TRUE(f_.store->Read([&](core::ReadTx& tx) -> core::Status {
+    activities = tx.ListActivities(tenant_, m.contact_id).value();
+    return {};
+  }));
+  ASSERT_FALSE(activities.empty());
+  const auto& failed = activities.back();
+  EXPECT_EQ(failed.type, core::ActivityType::kEmailNichtZugestellt);
+  EXPECT_NE(failed.payload.find("\"reason\":\"permanent\""), std::string::npos);
+  EXPECT_EQ(failed.payload.find(m.to_address.empty() ? "@" : m.to_address), std::string::npos);
+  EXPECT_EQ(failed.payload.find("550"), std::string::npos);
 }
 
 TEST_F(DeliveryTest, GivesUpAfterTheMaximumAge) {

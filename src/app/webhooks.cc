@@ -88,8 +88,9 @@ std::int64_t UnixSeconds(core::Time t) { return t.time_since_epoch().count(); }
 
 const std::vector<std::string_view>& WebhookEventTypes() {
   static const std::vector<std::string_view> kTypes = {
-      "consent.given",      "consent.withdrawn", "contact.updated", "search_profile.changed",
-      "deletion.requested", "deletion.decided",  "contact.erased",  "mail.sent"};
+      "consent.given",          "consent.withdrawn",  "contact.updated",
+      "search_profile.changed", "deletion.requested", "deletion.decided",
+      "contact.erased",         "mail.sent",          "mail.failed"};
   return kTypes;
 }
 
@@ -111,6 +112,8 @@ std::optional<std::string_view> WebhookEventTypeOf(const core::Activity& a) {
       return "contact.erased";
     case core::ActivityType::kEmailVersendet:
       return "mail.sent";
+    case core::ActivityType::kEmailNichtZugestellt:
+      return "mail.failed";
     case core::ActivityType::kLinkErstellt:
       return std::nullopt;
   }

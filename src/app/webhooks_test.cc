@@ -96,6 +96,8 @@ TEST(WebhookEvents, EachActivityIsItsEvent) {
   EXPECT_EQ(WebhookEventTypeOf(a), "consent.given");
   a.type = core::ActivityType::kLoeschung;
   EXPECT_EQ(WebhookEventTypeOf(a), "contact.erased");
+  a.type = core::ActivityType::kEmailNichtZugestellt;
+  EXPECT_EQ(WebhookEventTypeOf(a), "mail.failed");
   a.type = core::ActivityType::kLinkErstellt;
   EXPECT_EQ(WebhookEventTypeOf(a), std::nullopt);
   for (auto type : WebhookEventTypes()) EXPECT_FALSE(type.empty());

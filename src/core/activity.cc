@@ -4,7 +4,7 @@
 
 namespace consentd::core {
 namespace {
-constexpr std::array<std::pair<ActivityType, std::string_view>, 9> kNames = {{
+constexpr std::array<std::pair<ActivityType, std::string_view>, 10> kNames = {{
     {ActivityType::kEmailVersendet, "E-Mail versendet"},
     {ActivityType::kEinwilligung, "Einwilligung"},
     {ActivityType::kDatenaenderung, "Datenänderung"},
@@ -15,6 +15,8 @@ constexpr std::array<std::pair<ActivityType, std::string_view>, 9> kNames = {{
     // --- deletions ---
     {ActivityType::kLoeschung, "Löschung"},
     {ActivityType::kLoeschentscheidung, "Löschentscheidung"},
+    // --- api ---
+    {ActivityType::kEmailNichtZugestellt, "E-Mail nicht zugestellt"},
 }};
 }  // namespace
 

@@ -25,6 +25,8 @@ enum class ActivityType {
   // --- deletions ---
   kLoeschung,           // the contact's personal data was erased (the tombstone's last act)
   kLoeschentscheidung,  // a deletion request was retained, rejected or extended
+  // --- api ---
+  kEmailNichtZugestellt,  // a mail to the contact could not be delivered (given up)
 };
 
 std::string_view ActivityTypeName(ActivityType type);  // "Einwilligung", ...

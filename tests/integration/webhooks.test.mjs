@@ -80,7 +80,8 @@ const seqOf = (event) => Number(event.id.split('_').at(-1));
 // The event each activity type is (a link being issued is none), as the docs list them.
 const EVENT_OF = { Einwilligung: 'consent.given', Widerruf: 'consent.withdrawn', Datenänderung: 'contact.updated',
                    Suchprofil: 'search_profile.changed', Löschantrag: 'deletion.requested',
-                   Löschentscheidung: 'deletion.decided', Löschung: 'contact.erased', 'E-Mail versendet': 'mail.sent' };
+                   Löschentscheidung: 'deletion.decided', Löschung: 'contact.erased', 'E-Mail versendet': 'mail.sent',
+                   'E-Mail nicht zugestellt': 'mail.failed' };
 
 before(async () => {
   receiver = new Receiver();
