@@ -330,4 +330,16 @@ Result<DemoResult> CreateDemo(core::Store& store, const core::Clock& clock,
   return result;
 }
 
+core::Result<std::vector<core::Tenant>> AllTenants(core::Store& store) {
+  std::vector<core::Tenant> tenants;
+  auto status = store.Read([&](core::ReadTx& tx) -> core::Status {
+    auto all = tx.ListTenants();
+    if (!all) return all.error();
+    tenants = std::move(*all);
+    return {};
+  });
+  if (!status) return status.error();
+  return tenants;
+}
+
 }  // namespace consentd::app

@@ -20,6 +20,9 @@ core::FieldErrors ValidateTenant(const core::Tenant& tenant);
 core::Result<core::TenantId> CreateTenant(core::Store& store, const core::Crypto& crypto,
                                           const core::Tenant& tenant, core::Time now);
 
+// Every tenant of the installation, for the housekeeping that goes through all of them.
+core::Result<std::vector<core::Tenant>> AllTenants(core::Store& store);
+
 // Creates a user who can log in. `password` is hashed with Argon2id; at least 12 characters.
 core::Result<core::UserId> CreateUser(core::Store& store, const core::Crypto& crypto,
                                       core::TenantId tenant, const std::string& email,

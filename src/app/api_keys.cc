@@ -1,5 +1,6 @@
 #include "app/api_keys.h"
 
+#include "app/admin.h"
 #include "core/link_token.h"
 #include "core/validation.h"
 
@@ -93,15 +94,10 @@ Result<ApiPrincipal> AuthenticateApiKey(core::Store& store, const core::Crypto& 
 }
 
 core::Status PruneIdempotencyRecords(core::Store& store, const core::Clock& clock) {
-  std::vector<core::Tenant> tenants;
-  CONSENTD_RETURN_IF_ERROR(store.Read([&](core::ReadTx& tx) -> Status {
-    auto all = tx.ListTenants();
-    if (!all) return all.error();
-    tenants = std::move(*all);
-    return {};
-  }));
+  auto tenants = AllTenants(store);
+  if (!tenants) return tenants.error();
   const core::Time older_than = clock.Now() - kIdempotencyRetention;
-  for (const auto& t : tenants) {
+  for (const auto& t : *tenants) {
     CONSENTD_RETURN_IF_ERROR(
         store.Write([&](core::WriteTx& tx) { return tx.PruneIdempotency(t.id, older_than); }));
   }

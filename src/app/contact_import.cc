@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "app/admin.h"
+
 namespace consentd::app {
 
 using core::Result;
@@ -140,16 +142,11 @@ Result<int> FailRunningJobs(core::WriteTx& tx, core::TenantId tenant, core::Time
 }  // namespace
 
 Result<int> FailInterruptedImportJobs(core::Store& store, const core::Clock& clock) {
-  std::vector<core::Tenant> tenants;
-  CONSENTD_RETURN_IF_ERROR(store.Read([&](core::ReadTx& tx) -> Status {
-    auto list = tx.ListTenants();
-    if (!list) return list.error();
-    tenants = std::move(*list);
-    return {};
-  }));
+  auto tenants = AllTenants(store);
+  if (!tenants) return tenants.error();
   const core::Time now = clock.Now();
   int failed = 0;
-  for (const core::Tenant& tenant : tenants) {
+  for (const core::Tenant& tenant : *tenants) {
     CONSENTD_RETURN_IF_ERROR(store.Write([&](core::WriteTx& tx) -> Status {
       auto n = FailRunningJobs(tx, tenant.id, now);
       if (!n) return n.error();

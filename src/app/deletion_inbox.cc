@@ -5,6 +5,7 @@
 #include <kainjow/mustache.hpp>
 #include <nlohmann/json.hpp>
 
+#include "app/admin.h"
 #include "app/erasure.h"
 #include "app/evidence.h"
 #include "app/mail_templates.h"
@@ -557,16 +558,11 @@ Status RemindTenant(core::Store& store, const core::Crypto& crypto, core::Tenant
 
 Status SendDeletionReminders(core::Store& store, const core::Clock& clock,
                              const core::Crypto& crypto) {
-  std::vector<core::Tenant> tenants;
-  CONSENTD_RETURN_IF_ERROR(store.Read([&](core::ReadTx& tx) -> Status {
-    auto all = tx.ListTenants();
-    if (!all) return all.error();
-    tenants = std::move(*all);
-    return {};
-  }));
+  auto tenants = AllTenants(store);
+  if (!tenants) return tenants.error();
   const core::Time now = clock.Now();
   Status first_error;
-  for (const auto& t : tenants) {
+  for (const auto& t : *tenants) {
     Status s = RemindTenant(store, crypto, t.id, now);
     if (!s && first_error) first_error = s;  // one tenant's failure does not stop the others
   }

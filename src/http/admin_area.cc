@@ -2,6 +2,7 @@
 #include "http/admin_area.h"
 
 #include "core/time.h"
+#include "http/form_fields.h"
 
 namespace consentd::http {
 
@@ -9,6 +10,17 @@ std::string AreaTexts::operator()(std::string_view key) const {
   std::string full(prefix);
   full += key;
   return pages.Text(lang, full);
+}
+
+nlohmann::json AreaInput(const AreaTexts& t, std::string_view form, std::string_view name,
+                         const std::string& value, const core::FieldErrors& errors) {
+  std::string message = ErrorFor(errors, name, t.lang);
+  return {{"id", std::string(form) + "-" + std::string(name)},
+          {"name", name},
+          {"label", t("f_" + std::string(name))},
+          {"value", value},
+          {"error", message},
+          {"invalid", !message.empty()}};
 }
 
 app::Actor ActorOf(const AdminContext& ctx) {

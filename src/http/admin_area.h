@@ -83,6 +83,11 @@ struct AreaTexts {
   std::string Raw(std::string_view key) const { return pages.Text(lang, key); }
 };
 
+// One text input of an area's form: id "<form>-<name>", label the area's text
+// "f_<name>", its value, and its error in the request's language (invalid when there is one).
+nlohmann::json AreaInput(const AreaTexts& t, std::string_view form, std::string_view name,
+                         const std::string& value, const core::FieldErrors& errors);
+
 // The logged-in user as the actor of an app-layer act (audit log, evidence).
 app::Actor ActorOf(const AdminContext& ctx);
 

@@ -14,17 +14,6 @@ constexpr std::string_view kTexts = "int_";
 constexpr std::string_view kBase = "/admin/integration";
 constexpr int kLogSize = 100;
 
-json Input(const AreaTexts& t, std::string_view form, std::string_view name,
-           const std::string& value, const core::FieldErrors& errors) {
-  std::string message = ErrorFor(errors, name, t.lang);
-  return {{"id", std::string(form) + "-" + std::string(name)},
-          {"name", name},
-          {"label", t("f_" + std::string(name))},
-          {"value", value},
-          {"error", message},
-          {"invalid", !message.empty()}};
-}
-
 }  // namespace
 
 std::optional<Response> AdminIntegrationArea::Handle(const AdminContext& ctx) {
@@ -152,11 +141,11 @@ Response AdminIntegrationArea::Page(const AdminContext& ctx, const core::Form& f
       {"has_keys", !key_rows.empty()},
       {"webhooks", hook_rows},
       {"has_webhooks", !hook_rows.empty()},
-      {"key_name", Input(t, "key", "name", FormValue(form, "name"), key_form ? errors : none)},
+      {"key_name", AreaInput(t, "key", "name", FormValue(form, "name"), key_form ? errors : none)},
       {"key_scope_error", key_form ? ErrorFor(errors, "scope", ctx.lang) : ""},
       {"key_has_errors", key_form && !errors.empty()},
       {"key_errors", ErrorSummary("key", key_form ? errors : none, ctx.lang)},
-      {"hook_url", Input(t, "hook", "url", FormValue(form, "url"), hook_form ? errors : none)},
+      {"hook_url", AreaInput(t, "hook", "url", FormValue(form, "url"), hook_form ? errors : none)},
       {"hook_events_error", hook_form ? ErrorFor(errors, "events", ctx.lang) : ""},
       {"hook_all_events", !hook_form || FormValue(form, "all_events") == "1"},
       {"hook_events", events},

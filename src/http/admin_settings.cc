@@ -16,24 +16,12 @@ using nlohmann::json;
 // Texts of this area ("set_" keys).
 constexpr std::string_view kTexts = "set_";
 
-// One input: id "<form>-<name>", its label text "set_f_<name>", value and error.
-json Input(const AreaTexts& t, std::string_view form, std::string_view name,
-           const std::string& value, const core::FieldErrors& errors) {
-  std::string message = ErrorFor(errors, name, t.lang);
-  return {{"id", std::string(form) + "-" + std::string(name)},
-          {"name", name},
-          {"label", t("f_" + std::string(name))},
-          {"value", value},
-          {"error", message},
-          {"invalid", !message.empty()}};
-}
-
 // The settings form's inputs, grouped as the page shows them. The SMTP password is never
 // sent back: the field is empty and says whether one is stored.
 json SettingsFields(const AreaTexts& t, const core::Tenant& s, const core::FieldErrors& e) {
   const auto& c = s.controller;
   auto in = [&](std::string_view name, const std::string& value) {
-    return Input(t, "set", name, value, e);
+    return AreaInput(t, "set", name, value, e);
   };
   return {{"controller",
            json::array({in("company", c.company), in("street", c.street),
@@ -123,9 +111,9 @@ Response AdminSettingsArea::SettingsPage(const AdminContext& ctx, const core::Te
       {"has_rules", !rules.empty()},
       {"rule_fields",
        json::array(
-           {Input(t, "rule", "rule_name", FormValue(rule_form, "rule_name"), errors),
-            Input(t, "rule", "rule_reference", FormValue(rule_form, "rule_reference"), errors),
-            Input(t, "rule", "rule_months", FormValue(rule_form, "rule_months"), errors)})},
+           {AreaInput(t, "rule", "rule_name", FormValue(rule_form, "rule_name"), errors),
+            AreaInput(t, "rule", "rule_reference", FormValue(rule_form, "rule_reference"), errors),
+            AreaInput(t, "rule", "rule_months", FormValue(rule_form, "rule_months"), errors)})},
       {"rule_has_errors", rule_errors && !errors.empty()}};
   return services_.pages.Page(ctx, "admin/settings_edit", std::move(data), status);
 }
@@ -207,10 +195,10 @@ Response AdminSettingsArea::UsersPage(const AdminContext& ctx, const core::Form&
       {"rows", rows},
       {"notice", notice},
       {"has_notice", !notice.is_null()},
-      {"fields", json::array({Input(t, "user", "name", FormValue(form, "name"), errors),
-                              Input(t, "user", "email", FormValue(form, "email"), errors)})},
-      {"password", Input(t, "user", "password", "", errors)},
-      {"role", Input(t, "user", "role", role, errors)},
+      {"fields", json::array({AreaInput(t, "user", "name", FormValue(form, "name"), errors),
+                              AreaInput(t, "user", "email", FormValue(form, "email"), errors)})},
+      {"password", AreaInput(t, "user", "password", "", errors)},
+      {"role", AreaInput(t, "user", "role", role, errors)},
       {"roles", roles},
       {"has_errors", !errors.empty()},
       {"error_summary", ErrorSummary("user", errors, ctx.lang)}};

@@ -268,32 +268,10 @@ class Routes {
     core::Form fields;
     for (const auto& [k, v] : call.request.query) fields[k] = v;
     core::FieldErrors errors;
-    for (const auto& [name, value] : call.request.query) {
-      if (name != "q" && name != "state" && name != "basis" && name != "kontaktart" &&
-          name != "limit" && name != "cursor") {
-        errors.push_back({name, "Unbekannter Parameter.", "Unknown query parameter."});
-      }
-    }
+    auto [limit, after] =
+        PageParams(call, {"q", "state", "basis", "kontaktart", "limit", "cursor"}, errors);
     auto parsed = app::ParseContactQuery(fields);
     errors.insert(errors.end(), parsed.errors.begin(), parsed.errors.end());
-    int limit = kDefaultPageSize;
-    if (auto l = call.request.Query("limit"); !l.empty()) {
-      auto n = ParseId(l);
-      if (!n || *n > kMaxPageSize) {
-        errors.push_back({"limit", "Eine Zahl von 1 bis 200.", "A number from 1 to 200."});
-      } else {
-        limit = static_cast<int>(*n);
-      }
-    }
-    core::ContactId after = 0;
-    if (auto c = call.request.Query("cursor"); !c.empty()) {
-      auto n = ParseId(c);
-      if (!n) {
-        errors.push_back({"cursor", "Unbekannter Cursor.", "Unknown cursor."});
-      } else {
-        after = *n;
-      }
-    }
     if (!errors.empty()) return ValidationProblem(errors);
     auto page =
         app::LoadApiContactPage(s_.store, s_.crypto, Tenant(call), parsed.query, after, limit);

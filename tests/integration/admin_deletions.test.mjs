@@ -13,14 +13,7 @@ import { checkMail, SmtpSink, startMailServer, waitFor } from './mail_helpers.mj
 
 let sinkDir, sink, server;
 
-// The single value a query returns, from sqlite3's or psql's output.
-function sqlValue(query) {
-  const lines = server.sql(query).split('\n');
-  const sep = lines.findIndex((l) => /^-+$/.test(l.trim()));
-  if (sep < 0) return lines[0].trim();
-  const line = (lines[sep + 1] || '').trim();
-  return line.startsWith('(') ? '' : line;
-}
+const sqlValue = (query) => server.sqlValue(query);
 
 before(async () => {
   sinkDir = mkdtempSync(join(tmpdir(), 'consentd-deletions-'));

@@ -8,14 +8,7 @@ import { AdminClient, adminSession } from './admin_helpers.mjs';
 
 let server;
 
-// The single value a query returns, from sqlite3's or psql's output.
-function sqlValue(query) {
-  const lines = server.sql(query).split('\n');
-  const sep = lines.findIndex((l) => /^-+$/.test(l.trim()));
-  if (sep < 0) return lines[0].trim();
-  const line = (lines[sep + 1] || '').trim();
-  return line.startsWith('(') ? '' : line;
-}
+const sqlValue = (query) => server.sqlValue(query);
 
 before(async () => { server = await startServer(); });
 after(async () => { await server?.stop(); });

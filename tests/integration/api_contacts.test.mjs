@@ -14,14 +14,7 @@ let api;      // write key of the demo tenant
 let reader;   // read key of the demo tenant
 let other;    // write key of tenant "other"
 
-// The single value a query returns, from sqlite3's or psql's output.
-function sqlValue(query) {
-  const lines = server.sql(query).split('\n');
-  const sep = lines.findIndex((l) => /^-+$/.test(l.trim()));
-  if (sep < 0) return lines[0].trim();
-  const line = (lines[sep + 1] || '').trim();
-  return line.startsWith('(') ? '' : line;
-}
+const sqlValue = (query) => server.sqlValue(query);
 
 function contactCount() {
   return Number(sqlValue('SELECT count(*) FROM contacts WHERE erased_at IS NULL'));

@@ -288,6 +288,15 @@ export class TestServer {
     return this.store.sql(statements);
   }
 
+  // The single value a query returns, from sqlite3's or psql's output ("" for no row).
+  sqlValue(query) {
+    const lines = this.sql(query).split('\n');
+    const sep = lines.findIndex((l) => /^-+$/.test(l.trim()));
+    if (sep < 0) return lines[0].trim();
+    const line = (lines[sep + 1] || '').trim();
+    return line.startsWith('(') ? '' : line;
+  }
+
   addTenant(t) {
     const args = ['tenant', 'add', '--slug', t.slug, '--company', t.company];
     const flags = { street: '--street', postalCode: '--postal-code', city: '--city', email: '--email',
