@@ -432,6 +432,49 @@ TEST(ContactListPlanTest, EveryListQueryUsesAnIndex) {
   EXPECT_GT(checked, 100);
 }
 
+// Every create, import, API upsert and consent page looks a contact up by its address: the
+// address must be part of the index lookup, not a filter over the tenant's every contact
+// (under row-level security PostgreSQL cannot use a condition on lower(email) for that).
+TEST(ContactListPlanTest, EmailLookupSeeksTheAddressInTheIndex) {
+  StoreFixture f;
+  const core::TenantId tenant = f.AddTenant("plan-a");
+  f.AddTenant("plan-b");
+  f.AddTenant("plan-c");
+  const bool pg = f.backend == Backend::kPostgres;
+  ASSERT_TRUE(f.ExecRaw(LoadSql(pg, tenant)).has_value());
+  ASSERT_TRUE(f.ExecRaw(pg ? "VACUUM ANALYZE contacts" : "ANALYZE").has_value());
+  const storage::ContactListSql lookup{
+      "SELECT id " + storage::ContactByEmailFromSql(pg ? storage::SqlDialect::kPostgres
+                                                       : storage::SqlDialect::kSqlite),
+      {std::int64_t{tenant}, std::string("C777@Example.ORG")}};
+  std::vector<std::string> plan;
+  if (pg) {
+    auto db = storage::PgConn::Open(f.pg->app_url());  // under row-level security
+    ASSERT_TRUE(db.has_value());
+    plan = PgPlan(**db, tenant, lookup);
+    auto lines_with = [&](std::string_view a, std::string_view b) {
+      return std::count_if(plan.begin(), plan.end(), [&](const std::string& l) {
+        return l.find(a) != std::string::npos && l.find(b) != std::string::npos;
+      });
+    };
+    EXPECT_EQ(lines_with("Index Cond:", "email_key = "), 1) << Joined(plan);
+    EXPECT_EQ(lines_with("Filter:", "email"), 0) << Joined(plan);
+  } else {
+    auto db = storage::SqliteDb::Open(f.dir.File("test.db"));
+    ASSERT_TRUE(db.has_value());
+    plan = SqlitePlan(**db, lookup);
+    EXPECT_NE(Joined(plan).find("(tenant_id=? AND email=?)"), std::string::npos) << Joined(plan);
+  }
+  std::string found;
+  ASSERT_TRUE(f.store->Read([&](core::ReadTx& tx) -> core::Status {
+    auto c = tx.FindContactByEmail(tenant, "C777@Example.ORG");
+    if (!c) return c.error();
+    found = c->data.email;
+    return {};
+  }).has_value());
+  EXPECT_EQ(found, "c777@example.org");
+}
+
 // A search matching many contacts reads its page in sort order from a window of the list
 // (storage/contact_list_sql.h); the page must be the one the trigram index would give, on
 // the first pages (the window serves them) and deep ones (the index does).

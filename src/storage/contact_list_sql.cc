@@ -226,6 +226,14 @@ ContactListSql ContactListIdsSql(SqlDialect dialect, core::TenantId tenant,
   return b.Done();
 }
 
+std::string ContactByEmailFromSql(SqlDialect dialect) {
+  return dialect == SqlDialect::kPostgres
+             ? "FROM contacts WHERE tenant_id = $1 AND email_key = lower($2) "
+               "AND email <> '' AND erased_at IS NULL"
+             : "FROM contacts WHERE tenant_id = ? AND email = ? COLLATE NOCASE "
+               "AND email <> '' AND erased_at IS NULL";
+}
+
 std::string RefreshListStateSql(SqlDialect dialect) {
   const bool pg = dialect == SqlDialect::kPostgres;
   return std::string(

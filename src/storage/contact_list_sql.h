@@ -62,6 +62,11 @@ ContactListSql ContactListCountSql(SqlDialect dialect, core::TenantId tenant,
 ContactListSql ContactListIdsSql(SqlDialect dialect, core::TenantId tenant,
                                  const core::ContactListFilter& filter);
 
+// "FROM contacts WHERE ..." of a tenant's live contact with an e-mail address in any letter
+// case (params: tenant, address). PostgreSQL compares the stored folded copy `email_key`: a
+// condition on lower(email) could not use an index under row-level security.
+std::string ContactByEmailFromSql(SqlDialect dialect);
+
 // The statement that sets a contact's list_state (params: tenant, contact id) from its
 // consent for the default purpose and its open deletion request.
 std::string RefreshListStateSql(SqlDialect dialect);

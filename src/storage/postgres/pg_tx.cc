@@ -1,5 +1,6 @@
 #include "storage/postgres/pg_tx.h"
 
+#include "storage/contact_list_sql.h"
 #include "storage/postgres/pg_rows.h"
 
 namespace consentd::storage {
@@ -119,9 +120,7 @@ Result<core::Contact> PgTx::FindContact(core::TenantId tenant, core::ContactId i
 Result<core::Contact> PgTx::FindContactByEmail(core::TenantId tenant, std::string_view email) {
   return OneOrNotFound(
       TenantQuery(tenant,
-                  Select(kContactColumns,
-                         "FROM contacts WHERE tenant_id = $1 AND lower(email) = lower($2) "
-                         "AND email <> '' AND erased_at IS NULL"),
+                  Select(kContactColumns, ContactByEmailFromSql(SqlDialect::kPostgres)),
                   PgParams().Add(tenant).Add(email)),
       ReadContact<PgRow>, "contact");
 }

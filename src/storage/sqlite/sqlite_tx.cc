@@ -1,5 +1,6 @@
 #include "storage/sqlite/sqlite_tx.h"
 
+#include "storage/contact_list_sql.h"
 #include "storage/sqlite/sqlite_rows.h"
 
 namespace consentd::storage {
@@ -61,9 +62,7 @@ Result<core::Contact> SqliteTx::FindContact(core::TenantId tenant, core::Contact
 }
 
 Result<core::Contact> SqliteTx::FindContactByEmail(core::TenantId tenant, std::string_view email) {
-  Statement s(db_, Select(kContactColumns,
-                          "FROM contacts WHERE tenant_id = ? AND email = ? COLLATE NOCASE "
-                          "AND email <> '' AND erased_at IS NULL"));
+  Statement s(db_, Select(kContactColumns, ContactByEmailFromSql(SqlDialect::kSqlite)));
   s.Bind(1, tenant).Bind(2, email);
   return OneOrNotFound(s, ReadContact<Statement>, "contact");
 }
