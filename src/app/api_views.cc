@@ -29,21 +29,26 @@ Result<core::ConsentState> StateOfContact(core::ReadTx& tx, core::TenantId tenan
   return core::StateOf(*consent, open->has_value());
 }
 
+ApiContact ContactView(const core::Crypto& crypto, const core::Contact& contact,
+                       core::ConsentState state) {
+  json j = {
+      {"id", contact.id},
+      {"external_id", contact.external_id.empty() ? json(nullptr) : json(contact.external_id)},
+      {"legal_basis", core::LegalBasisKey(contact.legal_basis)},
+      {"consent_state", core::ConsentStateKey(state)},
+      {"created_at", core::FormatIso(contact.created_at)},
+      {"updated_at", core::FormatIso(contact.updated_at)}};
+  j.update(ContactDataJson(contact.data));
+  return ApiContact{std::move(j), ContactETag(crypto, contact)};
+}
+
 Result<ApiContact> ContactView(core::ReadTx& tx, const core::Crypto& crypto,
                                const core::Contact& contact) {
   auto purpose = tx.FindPurpose(contact.tenant_id, core::kDefaultPurposeKey);
   if (!purpose) return purpose.error();
   auto state = StateOfContact(tx, contact.tenant_id, purpose->id, contact.id);
   if (!state) return state.error();
-  json j = {
-      {"id", contact.id},
-      {"external_id", contact.external_id.empty() ? json(nullptr) : json(contact.external_id)},
-      {"legal_basis", core::LegalBasisKey(contact.legal_basis)},
-      {"consent_state", core::ConsentStateKey(*state)},
-      {"created_at", core::FormatIso(contact.created_at)},
-      {"updated_at", core::FormatIso(contact.updated_at)}};
-  j.update(ContactDataJson(contact.data));
-  return ApiContact{std::move(j), ContactETag(crypto, contact)};
+  return ContactView(crypto, contact, *state);
 }
 
 // Runs `load` in a read snapshot and returns what it produced.
@@ -83,39 +88,21 @@ Result<ApiContact> LoadApiContactByExternalId(core::Store& store, const core::Cr
 Result<ApiContactPage> LoadApiContactPage(core::Store& store, const core::Crypto& crypto,
                                           core::TenantId tenant, const ContactQuery& query,
                                           core::ContactId after_id, int limit) {
-  const bool filtered = !query.text.empty() || !query.state.empty() || !query.basis.empty() ||
-                        !query.kontaktart.empty();
-  // Without a filter the store pages by id itself; with one, the matching ids (in id order,
-  // through the list's indexes) are cut here.
-  std::vector<core::ContactId> matching;
-  if (filtered) {
-    auto ids = MatchingContactIds(store, tenant, query);
-    if (!ids) return ids.error();
-    matching = std::move(*ids);
-  }
+  // In id order from the cursor on, through the address list's indexes and its state column.
+  core::ContactListFilter filter = ToListFilter(query);
+  filter.sort = "id";
+  filter.descending = false;
+  filter.after_id = after_id;
   return ReadInto<ApiContactPage>(store, [&](core::ReadTx& tx) -> Result<ApiContactPage> {
-    std::vector<core::Contact> contacts;
-    if (filtered) {
-      auto from = std::upper_bound(matching.begin(), matching.end(), after_id);
-      for (auto it = from; it != matching.end() && std::ssize(contacts) <= limit; ++it) {
-        auto c = tx.FindContact(tenant, *it);
-        if (!c) return c.error();
-        contacts.push_back(std::move(*c));
-      }
-    } else {
-      auto page = tx.ListContacts(tenant, after_id, limit + 1);
-      if (!page) return page.error();
-      contacts = std::move(*page);
-    }
+    auto rows = tx.ListContactRows(tenant, filter, 0, limit + 1);
+    if (!rows) return rows.error();
     ApiContactPage page;
-    const bool more = std::ssize(contacts) > limit;
-    if (more) contacts.resize(static_cast<std::size_t>(limit));
-    for (const auto& c : contacts) {
-      auto view = ContactView(tx, crypto, c);
-      if (!view) return view.error();
-      page.data.push_back(std::move(view->json));
+    const bool more = std::ssize(*rows) > limit;
+    if (more) rows->resize(static_cast<std::size_t>(limit));
+    for (const auto& row : *rows) {
+      page.data.push_back(ContactView(crypto, row.contact, row.state).json);
     }
-    if (more) page.next_after = contacts.back().id;
+    if (more) page.next_after = rows->back().contact.id;
     return page;
   });
 }

@@ -44,8 +44,10 @@ struct ContactListFilter {
   std::string state;          // ConsentStateKey of the default purpose's state
   std::string basis;          // LegalBasisKey
   std::string kontaktart;     // a kKontaktarten key
-  std::string sort = "name";  // name | plz | ort | created | state
+  std::string sort = "name";  // name | plz | ort | created | state | id
   bool descending = false;
+  // Only contacts with a greater id (0: all): the API's cursor, with sort "id".
+  ContactId after_id = 0;
 };
 
 // One row of the address list: the contact and its consent state for the default purpose

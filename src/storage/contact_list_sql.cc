@@ -86,6 +86,7 @@ void AddFilters(Builder& b, const core::ContactListFilter& f) {
   if (!f.state.empty()) b.Text(" AND c.list_state = ").Param(std::int64_t{StateCode(f.state)});
   if (!f.basis.empty()) b.Text(" AND c.legal_basis = ").Param(f.basis);
   if (!f.kontaktart.empty()) b.Text(" AND c.kontaktart = ").Param(f.kontaktart);
+  if (f.after_id > 0) b.Text(" AND c.id > ").Param(std::int64_t{f.after_id});
 }
 
 // FROM contacts c WHERE <tenant, live, filter>.
@@ -122,7 +123,10 @@ void AddMatchesFromWhere(Builder& b, core::TenantId tenant, const core::ContactL
   } else {
     // CROSS JOIN keeps this order in SQLite: the index first, each match's row by its id.
     b.Text(" FROM contacts_fts CROSS JOIN contacts c ON c.id = contacts_fts.rowid ");
-    b.Text("WHERE contacts_fts MATCH ").Param(FtsPhrase(f.search)).Text(" AND c.tenant_id = ");
+    b.Text("WHERE contacts_fts MATCH ").Param(FtsPhrase(f.search));
+    // FTS5 takes a rowid range itself: matches before the cursor are skipped, not read.
+    if (f.after_id > 0) b.Text(" AND contacts_fts.rowid > ").Param(std::int64_t{f.after_id});
+    b.Text(" AND c.tenant_id = ");
   }
   b.Param(tenant).Text(" AND c.erased_at IS NULL");
   AddFilters(b, f);
@@ -141,6 +145,8 @@ std::string OrderBy(SqlDialect dialect, const core::ContactListFilter& f, std::s
     keys = c + "created_at" + dir;
   } else if (f.sort == "state") {
     keys = c + "list_state" + dir + ", " + c + "sort_name" + dir;
+  } else if (f.sort == "id") {
+    return " ORDER BY " + c + "id" + dir;
   } else {
     keys = c + "sort_name" + dir;
   }
@@ -193,7 +199,13 @@ ContactListSql ContactListPageSql(SqlDialect dialect, core::TenantId tenant,
   } else {
     AddFromWhere(b, tenant, filter);
   }
-  b.Text(OrderBy(dialect, filter, "c"));
+  if (!b.postgres() && IsSubstringSearch(filter) && filter.sort == "id" && !filter.descending) {
+    // FTS5 yields its matches in rowid (= contact id) order: a LIMIT stops it early, where
+    // ORDER BY c.id would sort every match first.
+    b.Text(" ORDER BY contacts_fts.rowid");
+  } else {
+    b.Text(OrderBy(dialect, filter, "c"));
+  }
   b.Text(" LIMIT ").Param(std::int64_t{limit}).Text(" OFFSET ").Param(offset);
   return b.Done();
 }

@@ -239,6 +239,10 @@ describe('consents, erasure and tenants', () => {
     assert.equal(granted.status, 201, granted.body);
     assert.equal(granted.json.data[0].quelle, 'Kontaktformular');
     assert.equal((await api.get(`/api/v1/contacts/${created.json.id}`)).json.consent_state, 'granted');
+    // The list shows the state kept on the contact row: the same as the single read.
+    const listedAs = async (state) =>
+      (await api.get(`/api/v1/contacts?state=${state}&q=${encodeURIComponent(created.json.email)}`)).json.data.map((c) => [c.id, c.consent_state]);
+    assert.deepEqual(await listedAs('granted'), [[created.json.id, 'granted']]);
     const activities = (await api.get(`/api/v1/contacts/${created.json.id}/activities`)).json.data;
     const act = activities.at(-1);
     assert.equal(act.type, 'Einwilligung');
@@ -246,6 +250,8 @@ describe('consents, erasure and tenants', () => {
     const withdrawn = await api.post(url, { action: 'withdraw', source: 'Telefon', note: 'Anruf bei Frau X' });
     assert.equal(withdrawn.status, 201, withdrawn.body);
     assert.equal((await api.get(`/api/v1/contacts/${created.json.id}`)).json.consent_state, 'withdrawn');
+    assert.deepEqual(await listedAs('withdrawn'), [[created.json.id, 'withdrawn']]);
+    assert.deepEqual(await listedAs('granted'), []);
     const profiles = await api.get(`/api/v1/contacts/${created.json.id}/search-profiles`);
     assert.deepEqual(profiles.json, { data: [] });
   });
