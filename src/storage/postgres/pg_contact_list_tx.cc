@@ -70,19 +70,6 @@ Result<std::vector<core::ContactId>> PgTx::ListContactRowIds(
   return ids;
 }
 
-Status PgTx::WriteListKeys(core::TenantId tenant, core::ContactId id,
-                           const core::ContactData& data) {
-  return rows::Ran(TenantQuery(tenant,
-                               "UPDATE contacts SET search_key = $1, sort_name = $2, "
-                               "sort_ort = $3 WHERE tenant_id = $4 AND id = $5",
-                               PgParams()
-                                   .Add(core::ContactSearchKey(data))
-                                   .Add(core::ContactSortName(data))
-                                   .Add(core::ContactSortOrt(data))
-                                   .Add(tenant)
-                                   .Add(id)));
-}
-
 Status PgTx::RefreshListState(core::TenantId tenant, core::ContactId contact) {
   return rows::Ran(TenantQuery(tenant, RefreshListStateSql(SqlDialect::kPostgres),
                                PgParams().Add(tenant).Add(contact)));

@@ -63,6 +63,13 @@ void AddExternalId(PgParams& params, const core::Contact& c) {
   }
 }
 
+// The address list's folded search and sort keys of the contact (core/search_key.h).
+void AddListKeys(PgParams& params, const core::ContactData& data) {
+  params.Add(core::ContactSearchKey(data))
+      .Add(core::ContactSortName(data))
+      .Add(core::ContactSortOrt(data));
+}
+
 // Binds the profile's fields from vermarktungsart to bemerkung ($1..$17).
 PgParams ProfileParams(const core::SearchProfile& p) {
   PgParams params;
@@ -281,16 +288,15 @@ Result<core::ContactId> PgTx::InsertContact(const core::Contact& c) {
   for (const auto& f : core::kContactFields) params.Add(c.data.*f.member);
   params.Add(core::LegalBasisKey(c.legal_basis)).Add(c.created_at).Add(c.updated_at);
   AddExternalId(params, c);
-  auto id = ReturnedId(TenantQuery(
+  AddListKeys(params, c.data);
+  return ReturnedId(TenantQuery(
       c.tenant_id,
       "INSERT INTO contacts (tenant_id, anrede, titel, vorname, nachname, firma, email, "
       "telefon, mobil, strasse, hausnummer, plz, ort, land, sprache, kontaktart, legal_basis, "
-      "created_at, updated_at, external_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-      "$11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id",
+      "created_at, updated_at, external_id, search_key, sort_name, sort_ort) VALUES ($1, $2, "
+      "$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, "
+      "$22, $23) RETURNING id",
       params));
-  if (!id) return id;
-  CONSENTD_RETURN_IF_ERROR(WriteListKeys(c.tenant_id, *id, c.data));  // contacts-list
-  return id;
 }
 
 Status PgTx::UpdateContact(const core::Contact& c) {
@@ -298,17 +304,18 @@ Status PgTx::UpdateContact(const core::Contact& c) {
   for (const auto& f : core::kContactFields) params.Add(c.data.*f.member);
   params.Add(core::LegalBasisKey(c.legal_basis)).Add(c.updated_at);
   AddExternalId(params, c);
+  AddListKeys(params, c.data);
   params.Add(c.tenant_id).Add(c.id);
-  CONSENTD_RETURN_IF_ERROR(ChangedOrNotFound(
+  return ChangedOrNotFound(
       TenantQuery(c.tenant_id,
                   "UPDATE contacts SET anrede = $1, titel = $2, vorname = $3, nachname = $4, "
                   "firma = $5, email = $6, telefon = $7, mobil = $8, strasse = $9, "
                   "hausnummer = $10, plz = $11, ort = $12, land = $13, sprache = $14, "
-                  "kontaktart = $15, legal_basis = $16, updated_at = $17, external_id = $18 "
-                  "WHERE tenant_id = $19 AND id = $20 AND erased_at IS NULL",
+                  "kontaktart = $15, legal_basis = $16, updated_at = $17, external_id = $18, "
+                  "search_key = $19, sort_name = $20, sort_ort = $21 "
+                  "WHERE tenant_id = $22 AND id = $23 AND erased_at IS NULL",
                   params),
-      "contact " + std::to_string(c.id)));
-  return WriteListKeys(c.tenant_id, c.id, c.data);  // contacts-list
+      "contact " + std::to_string(c.id));
 }
 
 Result<core::PurposeId> PgTx::InsertPurpose(const core::ConsentPurpose& p) {

@@ -222,10 +222,6 @@ class PgTx final : public core::WriteTx {
 
  private:
   // --- contacts-list (*_contact_list_tx.cc) ---
-  // Writes the contact's folded search and sort keys (core/search_key.h); called by
-  // InsertContact and UpdateContact.
-  core::Status WriteListKeys(core::TenantId tenant, core::ContactId id,
-                             const core::ContactData& data);
   // Recomputes the contact's list_state from its consent for the default purpose and its
   // open deletion request; called by every write that changes either.
   core::Status RefreshListState(core::TenantId tenant, core::ContactId contact);

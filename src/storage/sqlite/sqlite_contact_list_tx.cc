@@ -76,16 +76,6 @@ Result<std::vector<core::ContactId>> SqliteTx::ListContactRowIds(
   return ids;
 }
 
-Status SqliteTx::WriteListKeys(core::TenantId tenant, core::ContactId id,
-                               const core::ContactData& data) {
-  Statement s(db_,
-              "UPDATE contacts SET search_key = ?, sort_name = ?, sort_ort = ? "
-              "WHERE tenant_id = ? AND id = ?");
-  s.Bind(1, core::ContactSearchKey(data)).Bind(2, core::ContactSortName(data));
-  s.Bind(3, core::ContactSortOrt(data)).Bind(4, tenant).Bind(5, id);
-  return s.Run();
-}
-
 Status SqliteTx::RefreshListState(core::TenantId tenant, core::ContactId contact) {
   Statement s(db_, RefreshListStateSql(SqlDialect::kSqlite));
   s.Bind(1, tenant).Bind(2, contact);

@@ -12,6 +12,14 @@ using namespace rows;  // NOLINT(google-build-using-namespace): this file's own 
 namespace {
 
 // Binds the profile's fields from vermarktungsart to updated_at at 1..17.
+// The address list's folded search and sort keys of the contact (core/search_key.h), from
+// parameter `first` on.
+void BindListKeys(Statement& s, int first, const core::ContactData& data) {
+  s.Bind(first, core::ContactSearchKey(data))
+      .Bind(first + 1, core::ContactSortName(data))
+      .Bind(first + 2, core::ContactSortOrt(data));
+}
+
 void BindProfile(Statement& s, const core::SearchProfile& p) {
   s.Bind(1, p.vermarktungsart).Bind(2, p.nutzungsart).Bind(3, p.objektart).Bind(4, p.objekttyp);
   s.Bind(5, p.land).Bind(6, p.plz).Bind(7, p.ort).Bind(8, p.radius_km);
@@ -204,8 +212,9 @@ Result<core::ContactId> SqliteTx::InsertContact(const core::Contact& c) {
   Statement s(db_,
               "INSERT INTO contacts (tenant_id, anrede, titel, vorname, nachname, firma, "
               "email, telefon, mobil, strasse, hausnummer, plz, ort, land, sprache, "
-              "kontaktart, legal_basis, created_at, updated_at, external_id) "
-              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+              "kontaktart, legal_basis, created_at, updated_at, external_id, "
+              "search_key, sort_name, sort_ort) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   int i = 1;
   s.Bind(i++, c.tenant_id);
   for (const auto& f : core::kContactFields) s.Bind(i++, c.data.*f.member);
@@ -213,10 +222,9 @@ Result<core::ContactId> SqliteTx::InsertContact(const core::Contact& c) {
   s.Bind(i, core::FormatIso(c.created_at));
   s.Bind(i + 1, core::FormatIso(c.updated_at));
   BindOptionalText(s, i + 2, ExternalIdOrNull(c));
+  BindListKeys(s, i + 3, c.data);
   CONSENTD_RETURN_IF_ERROR(s.Run());
-  const core::ContactId id = db_.LastInsertId();
-  CONSENTD_RETURN_IF_ERROR(WriteListKeys(c.tenant_id, id, c.data));  // contacts-list
-  return id;
+  return db_.LastInsertId();
 }
 
 Status SqliteTx::UpdateContact(const core::Contact& c) {
@@ -224,18 +232,19 @@ Status SqliteTx::UpdateContact(const core::Contact& c) {
               "UPDATE contacts SET anrede = ?, titel = ?, vorname = ?, nachname = ?, "
               "firma = ?, email = ?, telefon = ?, mobil = ?, strasse = ?, hausnummer = ?, "
               "plz = ?, ort = ?, land = ?, sprache = ?, kontaktart = ?, legal_basis = ?, "
-              "updated_at = ?, external_id = ? WHERE tenant_id = ? AND id = ? "
-              "AND erased_at IS NULL");
+              "updated_at = ?, external_id = ?, search_key = ?, sort_name = ?, sort_ort = ? "
+              "WHERE tenant_id = ? AND id = ? AND erased_at IS NULL");
   int i = 1;
   for (const auto& f : core::kContactFields) s.Bind(i++, c.data.*f.member);
   s.Bind(i, core::LegalBasisKey(c.legal_basis));
   s.Bind(i + 1, core::FormatIso(c.updated_at));
   BindOptionalText(s, i + 2, ExternalIdOrNull(c));
-  s.Bind(i + 3, c.tenant_id);
-  s.Bind(i + 4, c.id);
+  BindListKeys(s, i + 3, c.data);
+  s.Bind(i + 6, c.tenant_id);
+  s.Bind(i + 7, c.id);
   CONSENTD_RETURN_IF_ERROR(s.Run());
   if (db_.Changes() == 0) return core::NotFound("contact " + std::to_string(c.id));
-  return WriteListKeys(c.tenant_id, c.id, c.data);  // contacts-list
+  return {};
 }
 
 Result<core::PurposeId> SqliteTx::InsertPurpose(const core::ConsentPurpose& p) {
