@@ -255,7 +255,9 @@ class Routes {
 
   static Response MethodNotAllowed(std::string_view allow) {
     Response r = Problem(405, "Method Not Allowed", "This route does not take that method.");
-    r.headers.emplace_back("Allow", std::string(allow));
+    // Every GET route answers HEAD too (Handle dispatches it as GET).
+    const bool get = allow.rfind("GET", 0) == 0;
+    r.headers.emplace_back("Allow", get ? "GET, HEAD" + std::string(allow.substr(3)) : std::string(allow));
     return r;
   }
 
@@ -913,7 +915,13 @@ std::optional<Response> ApiHandlers::Handle(const Request& request) const {
   auto auth = Authenticate(services_, request);
   if (auto* problem = std::get_if<Response>(&auth)) return std::move(*problem);
   auto& principal = std::get<app::ApiPrincipal>(auth);
-  Call call{request, principal, principal.ActorFrom(core::ShortenIp(request.remote_address)),
+  // HEAD is answered as GET; the server sends the headers without the body.
+  Request as_get;
+  if (request.method == "HEAD") {
+    as_get = request;
+    as_get.method = "GET";
+  }
+  Call call{request.method == "HEAD" ? as_get : request, principal, principal.ActorFrom(core::ShortenIp(request.remote_address)),
             Segments(std::string_view(request.path).substr(kPrefix.size()))};
   if (!IsRead(request.method) && principal.key.scope != core::ApiScope::kWrite) {
     return Problem(403, "Forbidden", "This API key may only read (scope \"read\").");

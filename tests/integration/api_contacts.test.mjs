@@ -296,6 +296,20 @@ describe('consents, erasure and tenants', () => {
     assertProblem(await api.get('/api/v2/contacts'), 404);
     const method = await api.request('PUT', '/api/v1/contacts');
     assertProblem(method, 405);
-    assert.equal(method.headers.get('allow'), 'GET, POST');
+    assert.equal(method.headers.get('allow'), 'GET, HEAD, POST');
+    const consents = await api.request('PUT', '/api/v1/contacts/1/consents');
+    assert.equal(consents.headers.get('allow'), 'GET, HEAD, POST');
+  });
+
+  test('HEAD answers like GET without the body', async () => {
+    const created = await api.post('/api/v1/contacts', newContact());
+    const got = await api.get(`/api/v1/contacts/${created.json.id}`);
+    const head = await api.request('HEAD', `/api/v1/contacts/${created.json.id}`);
+    assert.equal(head.status, 200);
+    assert.equal(head.body, '');
+    assert.equal(head.headers.get('etag'), got.headers.get('etag'));
+    assert.equal(head.headers.get('content-type'), got.headers.get('content-type'));
+    assert.equal(head.headers.get('content-length'), String(Buffer.byteLength(got.body)));
+    assert.equal((await api.request('HEAD', '/api/v1/contacts/999999')).status, 404);
   });
 });
