@@ -34,6 +34,9 @@ ContactListSql ContactListPageSql(SqlDialect dialect, core::TenantId tenant,
 // ContactListPageSql otherwise. Both bounds keep each step's work small. SQLite's count reads
 // only the index (cheap: it counts far); PostgreSQL's rechecks each match's row, so it stops
 // sooner.
+// In id order (sort "id", the API's cursor pages) SQLite needs none of this: FTS5 yields its
+// matches in rowid order, so the index query stops at the page. PostgreSQL tries the window
+// first there, without the count.
 inline constexpr std::int64_t DenseSearchMatches(SqlDialect dialect) {
   return dialect == SqlDialect::kSqlite ? 5000 : 1000;
 }
