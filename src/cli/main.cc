@@ -284,7 +284,7 @@ void Serve(const Config& config, const std::string& port_file) {
   options.port = config.listen_port;
   options.threads = config.http_threads;
   http::MailingPreparer api_mailings(*rt->store, rt->clock, rt->crypto, {config.base_url});
-  http::ApiHandlers api({*rt->store, rt->clock, rt->crypto, rt->phones,
+  http::ApiHandlers api({*rt->store, rt->clock, rt->crypto, rt->phones, webhook_options,
                          [&](core::TenantId tenant, core::MailingId mailing) {
                            api_mailings.Enqueue(tenant, mailing);
                          }});

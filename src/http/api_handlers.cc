@@ -219,6 +219,7 @@ class Routes {
     if (!p.empty() && p[0] == "mailings") return Mailings(call);
     if (!p.empty() && p[0] == "deletion-requests") return DeletionRequests(call);
     if (!p.empty() && p[0] == "templates") return Templates(call);
+    if (!p.empty() && p[0] == "webhook-endpoints") return WebhookEndpoints(call);
     if (p.empty() || p[0] != "contacts") return Problem(404, "Not Found", "No such route.");
     if (p.size() == 1) {
       if (method == "GET") return ListContacts(call);
@@ -257,7 +258,8 @@ class Routes {
     Response r = Problem(405, "Method Not Allowed", "This route does not take that method.");
     // Every GET route answers HEAD too (Handle dispatches it as GET).
     const bool get = allow.rfind("GET", 0) == 0;
-    r.headers.emplace_back("Allow", get ? "GET, HEAD" + std::string(allow.substr(3)) : std::string(allow));
+    r.headers.emplace_back("Allow",
+                           get ? "GET, HEAD" + std::string(allow.substr(3)) : std::string(allow));
     return r;
   }
 
@@ -740,6 +742,151 @@ class Routes {
                                                       detail->entry.hold_ended));
   }
 
+  // ------------------------------------------------------------ webhook endpoints
+
+  static json EndpointJson(const core::WebhookEndpoint& e) {
+    json events = json::array();
+    for (std::string_view rest = e.events; !rest.empty();) {
+      const auto comma = rest.find(',');
+      events.push_back(std::string(rest.substr(0, comma)));
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+    return {{"id", e.id},
+            {"url", e.url},
+            {"events", events},
+            {"active", e.active},
+            {"state", !e.active        ? "paused"
+                      : e.failures > 0 ? "failing"
+                                       : "ok"},
+            {"delivered_through_seq", e.cursor_seq},
+            {"failures", e.failures},
+            {"next_attempt_at", e.failures > 0 ? json(core::FormatIso(e.next_attempt_at)) : json()},
+            {"created_at", core::FormatIso(e.created_at)}};
+  }
+
+  // The tenant's endpoint `id`, or kNotFound (also for another tenant's).
+  core::Result<core::WebhookEndpoint> FindEndpoint(const Call& call, std::int64_t id) const {
+    auto all = app::ListWebhookEndpoints(s_.store, Tenant(call));
+    if (!all) return all.error();
+    for (auto& e : *all) {
+      if (e.id == id) return std::move(e);
+    }
+    return core::NotFound("webhook endpoint");
+  }
+
+  // "events": an array of event types (or ["*"], the default: every event) as the comma
+  // list app::AddWebhookEndpoint takes; a wrong type is a field error.
+  static std::string EventsOf(const json& body, core::FieldErrors& errors) {
+    if (!body.contains("events")) return "*";
+    const json& events = body.at("events");
+    std::string list;
+    bool strings = events.is_array() && !events.empty();
+    for (const auto& e : strings ? events : json::array()) {
+      if (!e.is_string()) strings = false;
+      if (strings) list += (list.empty() ? "" : ",") + e.get<std::string>();
+    }
+    if (!strings) {
+      errors.push_back(
+          {"events", "Muss eine Liste von Ereignistypen sein.", "Must be a list of event types."});
+    }
+    return list;
+  }
+
+  Response WebhookEndpoints(const Call& call) const {
+    const auto& p = call.path;
+    const std::string& method = call.request.method;
+    if (p.size() == 1) {
+      if (method == "GET") {
+        auto all = app::ListWebhookEndpoints(s_.store, Tenant(call));
+        if (!all) return ErrorProblem(all.error());
+        json data = json::array();
+        for (const auto& e : *all) data.push_back(EndpointJson(e));
+        return JsonResponse(200, json{{"data", data}});
+      }
+      if (method == "POST") return AddEndpoint(call);
+      return MethodNotAllowed("GET, POST");
+    }
+    auto id = ParseId(p[1]);
+    if (!id || p.size() > 3 || (p.size() == 3 && p[2] != "attempts")) {
+      return Problem(404, "Not Found", "No such webhook endpoint.");
+    }
+    auto endpoint = FindEndpoint(call, *id);
+    if (!endpoint) return ErrorProblem(endpoint.error());
+    if (p.size() == 3) {
+      if (method != "GET") return MethodNotAllowed("GET");
+      return EndpointAttempts(call, *id);
+    }
+    if (method == "GET") return JsonResponse(200, EndpointJson(*endpoint));
+    if (method == "DELETE") {
+      auto removed = app::DeleteWebhookEndpoint(s_.store, s_.clock, call.actor, *id);
+      if (!removed) return ErrorProblem(removed.error());
+      Response r;
+      r.status = 204;
+      return r;
+    }
+    if (method != "PATCH") return MethodNotAllowed("GET, PATCH, DELETE");
+    auto parsed = ReadJsonObject(call.request);
+    if (auto* problem = std::get_if<Response>(&parsed)) return std::move(*problem);
+    const json& body = std::get<json>(parsed);
+    core::FieldErrors errors;
+    for (const auto& [name, value] : body.items()) {
+      if (name != "active") errors.push_back({name, "Unbekanntes Feld.", "Unknown field."});
+    }
+    if (!body.contains("active") || !body.at("active").is_boolean()) {
+      errors.push_back({"active", "Muss true oder false sein.", "Must be true or false."});
+    }
+    if (!errors.empty()) return ValidationProblem(errors);
+    auto set = app::SetWebhookEndpointActive(s_.store, s_.clock, call.actor, *id,
+                                             body.at("active").get<bool>());
+    if (!set) return ErrorProblem(set.error());
+    auto changed = FindEndpoint(call, *id);
+    if (!changed) return ErrorProblem(changed.error());
+    return JsonResponse(200, EndpointJson(*changed));
+  }
+
+  Response AddEndpoint(const Call& call) const {
+    auto parsed = ReadJsonObject(call.request);
+    if (auto* problem = std::get_if<Response>(&parsed)) return std::move(*problem);
+    json body = std::get<json>(parsed);
+    core::FieldErrors errors;
+    const std::string events = EventsOf(body, errors);
+    body.erase("events");
+    core::Form form = FormOf(body, {"url"}, {}, errors);
+    if (!errors.empty()) return ValidationProblem(errors);
+    auto added = app::AddWebhookEndpoint(s_.store, s_.clock, s_.crypto, s_.webhooks, call.actor,
+                                         form["url"], events);
+    if (!added) return ErrorProblem(added.error());
+    if (!added->errors.empty()) return ValidationProblem(added->errors);
+    json out = EndpointJson(added->endpoint);
+    out["secret"] = added->endpoint.secret;  // shown this once
+    Response r = JsonResponse(201, out);
+    r.headers.emplace_back("Location", std::string(kPrefix) + "webhook-endpoints/" +
+                                           std::to_string(added->endpoint.id));
+    return r;
+  }
+
+  // The endpoint's delivery log, newest first (at most `limit`, default 50).
+  Response EndpointAttempts(const Call& call, std::int64_t id) const {
+    core::FieldErrors errors;
+    auto [limit, unused] = PageParams(call, {"limit"}, errors);
+    if (!errors.empty()) return ValidationProblem(errors);
+    auto attempts = app::ListWebhookAttempts(s_.store, Tenant(call), id, limit);
+    if (!attempts) return ErrorProblem(attempts.error());
+    json data = json::array();
+    for (const auto& a : *attempts) {
+      data.push_back({{"id", a.id},
+                      {"event_id", a.event_id},
+                      {"event_type", a.event_type},
+                      {"contact_id", a.contact_id == 0 ? json() : json(a.contact_id)},
+                      {"outcome", a.outcome},
+                      {"status_code", a.status_code == 0 ? json() : json(a.status_code)},
+                      {"error", a.error},
+                      {"duration_ms", a.duration_ms},
+                      {"at", core::FormatIso(a.at)}});
+    }
+    return JsonResponse(200, json{{"data", data}});
+  }
+
   // ------------------------------------------------------------ templates
 
   Response Templates(const Call& call) const {
@@ -921,7 +1068,8 @@ std::optional<Response> ApiHandlers::Handle(const Request& request) const {
     as_get = request;
     as_get.method = "GET";
   }
-  Call call{request.method == "HEAD" ? as_get : request, principal, principal.ActorFrom(core::ShortenIp(request.remote_address)),
+  Call call{request.method == "HEAD" ? as_get : request, principal,
+            principal.ActorFrom(core::ShortenIp(request.remote_address)),
             Segments(std::string_view(request.path).substr(kPrefix.size()))};
   if (!IsRead(request.method) && principal.key.scope != core::ApiScope::kWrite) {
     return Problem(403, "Forbidden", "This API key may only read (scope \"read\").");

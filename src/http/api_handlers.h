@@ -9,6 +9,7 @@
 #include <optional>
 #include <string_view>
 
+#include "app/webhooks.h"
 #include "core/ports.h"
 #include "core/store.h"
 #include "http/server.h"
@@ -20,6 +21,7 @@ struct ApiServices {
   const core::Clock& clock;
   const core::Crypto& crypto;
   const core::PhoneNormalizer& phones;
+  const app::WebhookOptions& webhooks;  // which endpoint URLs are allowed
   // Renders and queues a mailing created through the API in the background (the serial
   // mail screen's preparer); a mailing left unprepared is resumed at the next start.
   std::function<void(core::TenantId, core::MailingId)> prepare = {};

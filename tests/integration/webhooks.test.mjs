@@ -71,6 +71,8 @@ class Receiver {
   }
 }
 
+const OTHER = { slug: 'other', company: 'Andere Makler GmbH', email: 'info@andere.example' };
+
 let server;
 let receiver;
 let api;
@@ -86,7 +88,7 @@ const EVENT_OF = { Einwilligung: 'consent.given', Widerruf: 'consent.withdrawn',
 before(async () => {
   receiver = new Receiver();
   await receiver.up();
-  server = await setUpServer(new WebhookServer());
+  server = await setUpServer(new WebhookServer(), { tenants: [OTHER] });
   const out = server.cli('webhook', 'add', '--tenant', 'demo', '--url', `http://127.0.0.1:${receiver.port}/hook`);
   receiver.secret = out.match(/^(whsec_\S+)$/m)[1];
   api = new ApiClient(server, apiKey(server).secret);
@@ -180,5 +182,65 @@ describe('webhooks', () => {
     const erased = events.find((e) => e.type === 'contact.erased');
     assert.equal(erased.contact.external_id, 'crm-down-0', 'the CRM can find whom to erase');
     assert.deepEqual(receiver.rejected, []);
+  });
+
+  test('the CRM manages its endpoints through the API', async () => {
+    const second = new Receiver();
+    await second.up();
+    try {
+      const url = `http://127.0.0.1:${second.port}/only-consents`;
+      const fieldsOf = (r) => r.json.errors.map((e) => e.field).sort();
+      for (const [body, fields] of [[{ url: 'http://crm.example/hook' }, ['url']],
+                                    [{ url, events: '*' }, ['events']],
+                                    [{ url, events: ['consent.maybe'] }, ['events']],
+                                    [{ url, colour: 'blue' }, ['colour']]]) {
+        const bad = await api.post('/api/v1/webhook-endpoints', body);
+        assert.equal(bad.status, 422, JSON.stringify(body));
+        assert.deepEqual(fieldsOf(bad), fields, JSON.stringify(body));
+      }
+      const before = server.sqlValue('SELECT count(*) FROM webhook_endpoints');
+      const added = await api.post('/api/v1/webhook-endpoints', { url, events: ['consent.given'] });
+      assert.equal(added.status, 201, added.body);
+      assert.match(added.json.secret, /^whsec_/);
+      assert.equal(added.headers.get('location'), `/api/v1/webhook-endpoints/${added.json.id}`);
+      assert.deepEqual(added.json.events, ['consent.given']);
+      assert.equal(Number(server.sqlValue('SELECT count(*) FROM webhook_endpoints')), Number(before) + 1);
+      second.secret = added.json.secret;
+      const self = `/api/v1/webhook-endpoints/${added.json.id}`;
+      const listed = (await api.get('/api/v1/webhook-endpoints')).json.data.find((e) => e.id === added.json.id);
+      assert.equal(listed.state, 'ok');
+      assert.equal(listed.secret, undefined, 'the secret is shown once');
+      // Only the chosen event type arrives there, signed with the new secret.
+      const contact = await api.post('/api/v1/contacts', { email: 'hook-api@example.com', nachname: 'Hook' });
+      const today = new Date().toISOString().slice(0, 10);
+      assert.equal((await api.post(`/api/v1/contacts/${contact.json.id}/consents`,
+                                   { action: 'grant', source: 'Telefon', note: 'Anruf', date: today })).status, 201);
+      const events = await second.waitUntil((e) => e.type === 'consent.given' && e.contact.id === contact.json.id, 'consent');
+      assert.deepEqual([...new Set(events.map((e) => e.type))], ['consent.given']);
+      assert.deepEqual(second.rejected, []);
+      const log = await api.get(`${self}/attempts?limit=5`);
+      assert.equal(log.status, 200);
+      assert.equal(log.json.data[0].outcome, 'delivered');
+      assert.equal(log.json.data[0].status_code, 204);
+      // Another tenant's key sees nothing of it and changes nothing.
+      const other = new ApiClient(server, apiKey(server, { tenant: OTHER.slug }).secret);
+      const missing = await other.get('/api/v1/webhook-endpoints/999999');
+      for (const r of [await other.get(self), await other.get(`${self}/attempts`),
+                       await other.patch(self, { active: false }), await other.delete(self)]) {
+        assert.equal(r.status, 404);
+        assert.equal(r.body, missing.body);
+      }
+      assert.deepEqual((await other.get('/api/v1/webhook-endpoints')).json.data, []);
+      // Pause, resume, remove.
+      assert.deepEqual(fieldsOf(await api.patch(self, { active: 'nein' })), ['active']);
+      const paused = await api.patch(self, { active: false });
+      assert.equal(paused.json.state, 'paused');
+      assert.equal((await api.patch(self, { active: true })).json.state, 'ok');
+      assert.equal((await api.delete(self)).status, 204);
+      assert.equal((await api.get(self)).status, 404);
+      assert.equal(server.sqlValue('SELECT count(*) FROM webhook_endpoints'), before);
+    } finally {
+      await second.down();
+    }
   });
 });
