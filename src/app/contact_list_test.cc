@@ -473,12 +473,13 @@ TEST(ContactListPlanTest, EmailLookupSeeksTheAddressInTheIndex) {
     EXPECT_NE(Joined(plan).find("(tenant_id=? AND email=?)"), std::string::npos) << Joined(plan);
   }
   std::string found;
-  ASSERT_TRUE(f.store->Read([&](core::ReadTx& tx) -> core::Status {
+  auto read = f.store->Read([&](core::ReadTx& tx) -> core::Status {
     auto c = tx.FindContactByEmail(tenant, "C777@Example.ORG");
     if (!c) return c.error();
     found = c->data.email;
     return {};
-  }).has_value());
+  });
+  ASSERT_TRUE(read.has_value());
   EXPECT_EQ(found, "c777@example.org");
 }
 
@@ -543,8 +544,8 @@ TEST(ContactListPlanTest, CursorPagesInIdOrderAreThoseOfTheWholeList) {
   ASSERT_TRUE(f.ExecRaw(LoadSql(pg, tenant)).has_value());
   ASSERT_TRUE(f.ExecRaw(pg ? "VACUUM ANALYZE contacts" : "ANALYZE").has_value());
   std::vector<core::ContactListFilter> filters(6);
-  filters[0].search = "name";   // every contact
-  filters[1].search = "|c1";    // 3,702
+  filters[0].search = "name";    // every contact
+  filters[1].search = "|c1";     // 3,702
   filters[2].search = "name99";  // a few hundred
   filters[3].state = "granted";
   filters[4].state = "deletion_requested";
@@ -552,7 +553,7 @@ TEST(ContactListPlanTest, CursorPagesInIdOrderAreThoseOfTheWholeList) {
   filters[5].kontaktart = "mieter";
   for (auto filter : filters) {
     std::vector<core::ContactId> whole, walked;
-    ASSERT_TRUE(f.store->Read([&](core::ReadTx& tx) -> core::Status {
+    auto read = f.store->Read([&](core::ReadTx& tx) -> core::Status {
       auto ids = tx.ListContactRowIds(tenant, filter);
       if (!ids) return ids.error();
       whole = *ids;
@@ -565,7 +566,8 @@ TEST(ContactListPlanTest, CursorPagesInIdOrderAreThoseOfTheWholeList) {
         filter.after_id = rows->back().contact.id;
       }
       return {};
-    }).has_value());
+    });
+    ASSERT_TRUE(read.has_value()) << read.error().message;
     EXPECT_FALSE(whole.empty()) << filter.search << filter.state;
     EXPECT_EQ(walked, whole) << filter.search << " " << filter.state << " " << filter.kontaktart;
   }

@@ -126,8 +126,7 @@ Result<core::Contact> PgTx::FindContact(core::TenantId tenant, core::ContactId i
 
 Result<core::Contact> PgTx::FindContactByEmail(core::TenantId tenant, std::string_view email) {
   return OneOrNotFound(
-      TenantQuery(tenant,
-                  Select(kContactColumns, ContactByEmailFromSql(SqlDialect::kPostgres)),
+      TenantQuery(tenant, Select(kContactColumns, ContactByEmailFromSql(SqlDialect::kPostgres)),
                   PgParams().Add(tenant).Add(email)),
       ReadContact<PgRow>, "contact");
 }
