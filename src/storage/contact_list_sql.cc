@@ -82,11 +82,13 @@ void AddSearch(Builder& b, std::string_view search) {
 enum class WithSearch { kYes, kNo };
 
 // AND <state, legal basis, Kontaktart> of `f`.
-void AddFilters(Builder& b, const core::ContactListFilter& f) {
-  if (!f.state.empty()) b.Text(" AND c.list_state = ").Param(std::int64_t{StateCode(f.state)});
-  if (!f.basis.empty()) b.Text(" AND c.legal_basis = ").Param(f.basis);
-  if (!f.kontaktart.empty()) b.Text(" AND c.kontaktart = ").Param(f.kontaktart);
-  if (f.after_id > 0) b.Text(" AND c.id > ").Param(std::int64_t{f.after_id});
+// over the table (or function rows) named `t`.
+void AddFilters(Builder& b, const core::ContactListFilter& f, std::string_view t = "c") {
+  const std::string c = " AND " + std::string(t) + ".";
+  if (!f.state.empty()) b.Text(c + "list_state = ").Param(std::int64_t{StateCode(f.state)});
+  if (!f.basis.empty()) b.Text(c + "legal_basis = ").Param(f.basis);
+  if (!f.kontaktart.empty()) b.Text(c + "kontaktart = ").Param(f.kontaktart);
+  if (f.after_id > 0) b.Text(c + "id > ").Param(std::int64_t{f.after_id});
 }
 
 // FROM contacts c WHERE <tenant, live, filter>.
@@ -109,46 +111,51 @@ std::string ContactColumnsOf(std::string_view t) {
   return columns;
 }
 
-// FROM <the trigram index's matches> joined to contacts c WHERE <tenant, live, other filters>,
-// for a substring search: the matches stream from the index one by one (a LIMIT stops them),
-// where "c.id IN (...)" would first collect every match.
+// SQLite: FROM <the trigram index's matches> joined to contacts c WHERE <tenant, live, other
+// filters>, for a substring search: the matches stream from the index one by one (a LIMIT
+// stops them), where "c.id IN (...)" would first collect every match.
 void AddMatchesFromWhere(Builder& b, core::TenantId tenant, const core::ContactListFilter& f) {
-  if (b.postgres()) {
-    // LATERAL with OFFSET 0 (not pulled up into a plain join) keeps a nested loop: each match
-    // looked up by its key; a hash join would read every contact of the other filters first.
-    b.Text(" FROM (SELECT consentd_contact_search(").Param(LikeAnywhere(f.search));
-    b.Text(") AS id) AS s CROSS JOIN LATERAL (SELECT " + ContactColumnsOf("k"));
-    b.Text(", k.list_state, k.sort_name, k.sort_ort FROM contacts k WHERE k.id = s.id");
-    b.Text(" OFFSET 0) AS c WHERE c.tenant_id = ");
-  } else {
-    // CROSS JOIN keeps this order in SQLite: the index first, each match's row by its id.
-    b.Text(" FROM contacts_fts CROSS JOIN contacts c ON c.id = contacts_fts.rowid ");
-    b.Text("WHERE contacts_fts MATCH ").Param(FtsPhrase(f.search));
-    // FTS5 takes a rowid range itself: matches before the cursor are skipped, not read.
-    if (f.after_id > 0) b.Text(" AND contacts_fts.rowid > ").Param(std::int64_t{f.after_id});
-    b.Text(" AND c.tenant_id = ");
-  }
-  b.Param(tenant).Text(" AND c.erased_at IS NULL");
+  // CROSS JOIN keeps this order in SQLite: the index first, each match's row by its id.
+  b.Text(" FROM contacts_fts CROSS JOIN contacts c ON c.id = contacts_fts.rowid ");
+  b.Text("WHERE contacts_fts MATCH ").Param(FtsPhrase(f.search));
+  // FTS5 takes a rowid range itself: matches before the cursor are skipped, not read.
+  if (f.after_id > 0) b.Text(" AND contacts_fts.rowid > ").Param(std::int64_t{f.after_id});
+  b.Text(" AND c.tenant_id = ").Param(tenant).Text(" AND c.erased_at IS NULL");
   AddFilters(b, f);
 }
 
+// PostgreSQL: FROM <the tenant's live matches with their sort and filter keys> s WHERE <other
+// filters>. consentd_contact_search_rows() reads the keys in the trigram index's own heap
+// recheck, so choosing a page looks up no contact row per match.
+void AddSearchRowsFromWhere(Builder& b, const core::ContactListFilter& f) {
+  b.Text(" FROM consentd_contact_search_rows(").Param(LikeAnywhere(f.search));
+  b.Text(") AS s WHERE TRUE");
+  AddFilters(b, f, "s");
+}
+
+// Whether the sort keys carry their byte-wise collation ("C") themselves (table columns) or
+// need it spelled out (a function's result columns take the database's default collation).
+enum class Keys { kColumns, kFunctionRows };
+
 // ORDER BY the filter's sort keys, ties by id, over the table (or subquery) named `t`.
-std::string OrderBy(SqlDialect dialect, const core::ContactListFilter& f, std::string_view t) {
+std::string OrderBy(SqlDialect dialect, const core::ContactListFilter& f, std::string_view t,
+                    Keys keys_are = Keys::kColumns) {
   const std::string dir = f.descending ? " DESC" : "";
   const std::string c = std::string(t) + ".";
+  const std::string bytewise = keys_are == Keys::kFunctionRows ? " COLLATE \"C\"" : "";
   std::string keys;
   if (f.sort == "plz") {
     keys = c + (dialect == SqlDialect::kPostgres ? "plz COLLATE \"C\"" : "plz") + dir;
   } else if (f.sort == "ort") {
-    keys = c + "sort_ort" + dir;
+    keys = c + "sort_ort" + bytewise + dir;
   } else if (f.sort == "created") {
     keys = c + "created_at" + dir;
   } else if (f.sort == "state") {
-    keys = c + "list_state" + dir + ", " + c + "sort_name" + dir;
+    keys = c + "list_state" + dir + ", " + c + "sort_name" + bytewise + dir;
   } else if (f.sort == "id") {
     return " ORDER BY " + c + "id" + dir;
   } else {
-    keys = c + "sort_name" + dir;
+    keys = c + "sort_name" + bytewise + dir;
   }
   return " ORDER BY " + keys + ", " + c + "id" + dir;
 }
@@ -194,12 +201,22 @@ ContactListSql ContactListPageSql(SqlDialect dialect, core::TenantId tenant,
                                   int limit) {
   Builder b(dialect);
   b.Text("SELECT " + ContactColumnsOf("c") + ", c.list_state");
+  if (b.postgres() && IsSubstringSearch(filter)) {
+    // The page's ids from the matches' keys, then only those rows.
+    b.Text(" FROM contacts c WHERE c.tenant_id = ").Param(tenant);
+    b.Text(" AND c.erased_at IS NULL AND c.id = ANY (ARRAY(SELECT s.id");
+    AddSearchRowsFromWhere(b, filter);
+    b.Text(OrderBy(dialect, filter, "s", Keys::kFunctionRows));
+    b.Text(" LIMIT ").Param(std::int64_t{limit}).Text(" OFFSET ").Param(offset).Text("))");
+    b.Text(OrderBy(dialect, filter, "c"));
+    return b.Done();
+  }
   if (IsSubstringSearch(filter)) {
     AddMatchesFromWhere(b, tenant, filter);
   } else {
     AddFromWhere(b, tenant, filter);
   }
-  if (!b.postgres() && IsSubstringSearch(filter) && filter.sort == "id" && !filter.descending) {
+  if (IsSubstringSearch(filter) && filter.sort == "id" && !filter.descending) {
     // FTS5 yields its matches in rowid (= contact id) order: a LIMIT stops it early, where
     // ORDER BY c.id would sort every match first.
     b.Text(" ORDER BY contacts_fts.rowid");
@@ -220,7 +237,9 @@ ContactListSql ContactListCountSql(SqlDialect dialect, core::TenantId tenant,
   }
   Builder b(dialect);
   b.Text("SELECT COUNT(*) FROM (SELECT 1");
-  if (IsSubstringSearch(filter)) {
+  if (b.postgres() && IsSubstringSearch(filter)) {
+    AddSearchRowsFromWhere(b, filter);
+  } else if (IsSubstringSearch(filter)) {
     AddMatchesFromWhere(b, tenant, filter);
   } else {
     AddFromWhere(b, tenant, filter);
