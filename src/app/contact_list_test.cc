@@ -307,7 +307,7 @@ std::vector<storage::ContactListSql> TypicalStatements(storage::SqlDialect d,
     out.push_back(storage::ContactListPageSql(d, tenant, f, 5000, 51));
     if (storage::IsSubstringSearch(f)) {
       out.push_back(storage::ContactListWindowSql(d, tenant, f, 0, 51, storage::kSearchWindowRows));
-      out.push_back(storage::SearchMatchCountSql(d, f, storage::DenseSearchMatches(d)));
+      out.push_back(storage::SearchMatchCountSql(d, f, storage::kSqliteDenseSearchMatches));
     }
     if (f.sort == "name" && !f.descending) {
       out.push_back(storage::ContactListCountSql(d, tenant, f, kContactCountCap + 1));

@@ -28,18 +28,15 @@ ContactListSql ContactListPageSql(SqlDialect dialect, core::TenantId tenant,
                                   int limit);
 // A substring search whose matches are dense (many of the tenant's contacts) is cheaper read
 // in sort order than through the trigram index, which yields every match unsorted. The stores
-// first count the index's matches up to DenseSearchMatches() (SearchMatchCountSql); if there
-// are that many, they read the page from the first kSearchWindowRows contacts in sort order
-// (ContactListWindowSql), which is exact whenever it yields the whole page, and fall back to
-// ContactListPageSql otherwise. Both bounds keep each step's work small. SQLite's count reads
-// only the index (cheap: it counts far); PostgreSQL's rechecks each match's row, so it stops
-// sooner.
+// read the page from the first kSearchWindowRows contacts in sort order (ContactListWindowSql),
+// which is exact whenever it yields the whole page, and fall back to ContactListPageSql
+// otherwise. SQLite first counts the index's matches up to kSqliteDenseSearchMatches
+// (SearchMatchCountSql: it reads only the index, so it is cheap) and tries the window only
+// when there are that many; PostgreSQL's count would recheck each match's row, costing what
+// the window does, so it always tries the window first.
 // In id order (sort "id", the API's cursor pages) SQLite needs none of this: FTS5 yields its
-// matches in rowid order, so the index query stops at the page. PostgreSQL tries the window
-// first there, without the count.
-inline constexpr std::int64_t DenseSearchMatches(SqlDialect dialect) {
-  return dialect == SqlDialect::kSqlite ? 5000 : 1000;
-}
+// matches in rowid order, so the index query stops at the page.
+inline constexpr std::int64_t kSqliteDenseSearchMatches = 5000;
 inline constexpr std::int64_t kSearchWindowRows = 2000;
 
 // Whether `filter` is a substring search (the trigram index), where the above applies.

@@ -30,30 +30,18 @@ core::ContactListRow ReadListRow(const PgRow& r) {
 
 }  // namespace
 
-// A dense substring search reads its page in sort order (contact_list_sql.h explains).
+// A substring search first tries the window of the list in sort order (exact whenever it fills
+// the page: dense searches end there), then the matches' own keys (contact_list_sql.h). No
+// density count first: here it costs what the window does.
 Result<std::vector<core::ContactListRow>> PgTx::ListContactRows(
     core::TenantId tenant, const core::ContactListFilter& filter, std::int64_t offset, int limit) {
   auto list = [&](const ContactListSql& q) {
     return rows::AllRows(TenantQuery(tenant, q.sql, ParamsOf(q)), ReadListRow);
   };
-  auto window = [&] {
-    return list(ContactListWindowSql(SqlDialect::kPostgres, tenant, filter, offset, limit,
-                                     kSearchWindowRows));
-  };
-  if (IsSubstringSearch(filter) && filter.sort == "id") {
-    // The API's id order: the window costs about what counting the matches would, so it is
-    // tried first, without the count.
-    auto rows = window();
+  if (IsSubstringSearch(filter)) {
+    auto rows = list(ContactListWindowSql(SqlDialect::kPostgres, tenant, filter, offset, limit,
+                                          kSearchWindowRows));
     if (!rows || rows->size() == static_cast<std::size_t>(limit)) return rows;
-  } else if (IsSubstringSearch(filter)) {
-    const auto count = SearchMatchCountSql(SqlDialect::kPostgres, filter,
-                                           DenseSearchMatches(SqlDialect::kPostgres));
-    auto matches = TenantQuery(tenant, count.sql, ParamsOf(count));
-    if (!matches) return matches.error();
-    if (matches->row(0).ColumnInt(0) >= DenseSearchMatches(SqlDialect::kPostgres)) {
-      auto rows = window();
-      if (!rows || rows->size() == static_cast<std::size_t>(limit)) return rows;
-    }
   }
   return list(ContactListPageSql(SqlDialect::kPostgres, tenant, filter, offset, limit));
 }

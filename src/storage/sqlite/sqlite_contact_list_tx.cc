@@ -48,10 +48,10 @@ Result<std::int64_t> CountOf(SqliteDb& db, const ContactListSql& q) {
 Result<std::vector<core::ContactListRow>> SqliteTx::ListContactRows(
     core::TenantId tenant, const core::ContactListFilter& filter, std::int64_t offset, int limit) {
   if (IsSubstringSearch(filter) && filter.sort != "id") {
-    auto matches = CountOf(db_, SearchMatchCountSql(SqlDialect::kSqlite, filter,
-                                                    DenseSearchMatches(SqlDialect::kSqlite)));
+    auto matches =
+        CountOf(db_, SearchMatchCountSql(SqlDialect::kSqlite, filter, kSqliteDenseSearchMatches));
     if (!matches) return matches.error();
-    if (*matches >= DenseSearchMatches(SqlDialect::kSqlite)) {
+    if (*matches >= kSqliteDenseSearchMatches) {
       auto rows = ListRows(db_, ContactListWindowSql(SqlDialect::kSqlite, tenant, filter, offset,
                                                      limit, kSearchWindowRows));
       if (!rows || rows->size() == static_cast<std::size_t>(limit)) return rows;
