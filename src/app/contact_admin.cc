@@ -340,6 +340,31 @@ void CheckConsentAllowed(const std::optional<core::ConsentRecord>& current, bool
   }
 }
 
+// Writes what the broker was told (consent or withdrawal): the consent record, the contact's
+// legal basis, the evidence activity with the declaration (`details` added to its payload)
+// and the audit entry.
+Status SaveDeclaration(core::WriteTx& tx, const core::Crypto& crypto, const Actor& actor,
+                       core::Contact& contact, const core::ConsentRecord& record,
+                       const Declaration& d, bool granted, const json& details, core::Time now) {
+  CONSENTD_RETURN_IF_ERROR(tx.SaveConsent(actor.tenant, record));
+  contact.legal_basis = granted ? core::LegalBasis::kConsent : core::LegalBasis::kNone;
+  contact.updated_at = now;
+  CONSENTD_RETURN_IF_ERROR(tx.UpdateContact(contact));
+  json payload = BrokerContext(actor, now);
+  payload["act"] = granted ? "consent_declared_to_broker" : "withdrawal_declared_to_broker";
+  payload["source"] = d.source;
+  payload["note"] = d.note;
+  if (!d.evidence.is_null()) payload["evidence"] = d.evidence;
+  payload["consent"] = ConsentJson(record);
+  payload.update(details);
+  CONSENTD_RETURN_IF_ERROR(
+      AppendActivity(tx, crypto, actor.tenant, contact.id,
+                     granted ? core::ActivityType::kEinwilligung : core::ActivityType::kWiderruf,
+                     actor.user, now, payload));
+  return WriteAudit(tx, actor, granted ? "contact.consent" : "contact.withdraw", Target(contact.id),
+                    {{"source", d.source}}, now);
+}
+
 }  // namespace
 
 Result<AdminFormOutcome> RecordConsentByBroker(core::Store& store, const core::Clock& clock,
@@ -363,24 +388,13 @@ Result<AdminFormOutcome> RecordConsentByBroker(core::Store& store, const core::C
     auto text = TextFor(tx, actor.tenant, purpose->id, contact->data.sprache);
     if (!text) return text.error();
     auto record = core::GiveConsent(id, *purpose, *text, d.source, d.date);
-    CONSENTD_RETURN_IF_ERROR(tx.SaveConsent(actor.tenant, record));
-    contact->legal_basis = core::LegalBasis::kConsent;
-    contact->updated_at = now;
-    CONSENTD_RETURN_IF_ERROR(tx.UpdateContact(*contact));
-    json payload = BrokerContext(actor, now);
-    payload["act"] = "consent_declared_to_broker";
-    payload["source"] = d.source;
-    payload["note"] = d.note;
-    payload["declared_on"] = core::FormatIsoDate(d.date);
-    if (!d.evidence.is_null()) payload["evidence"] = d.evidence;
-    payload["consent"] = ConsentJson(record);
-    payload["consent_text"] = {{"version", text->version},
-                               {"language", text->language},
-                               {"sha256", text->sha256},
-                               {"body", text->body}};
-    CONSENTD_RETURN_IF_ERROR(AppendActivity(
-        tx, crypto, actor.tenant, id, core::ActivityType::kEinwilligung, actor.user, now, payload));
-    return WriteAudit(tx, actor, "contact.consent", Target(id), {{"source", d.source}}, now);
+    const json details = {{"declared_on", core::FormatIsoDate(d.date)},
+                          {"consent_text",
+                           {{"version", text->version},
+                            {"language", text->language},
+                            {"sha256", text->sha256},
+                            {"body", text->body}}}};
+    return SaveDeclaration(tx, crypto, actor, *contact, record, d, true, details, now);
   });
   if (!status) return status.error();
   return outcome;
@@ -402,19 +416,7 @@ Result<AdminFormOutcome> RecordWithdrawalByBroker(core::Store& store, const core
     if (!current) return current.error();
     std::string reason = "Widerruf gegenüber dem Makler (" + d.source + ")";
     auto record = core::Withdraw(*current, id, *purpose, reason, now);
-    CONSENTD_RETURN_IF_ERROR(tx.SaveConsent(actor.tenant, record));
-    contact->legal_basis = core::LegalBasis::kNone;
-    contact->updated_at = now;
-    CONSENTD_RETURN_IF_ERROR(tx.UpdateContact(*contact));
-    json payload = BrokerContext(actor, now);
-    payload["act"] = "withdrawal_declared_to_broker";
-    payload["source"] = d.source;
-    payload["note"] = d.note;
-    if (!d.evidence.is_null()) payload["evidence"] = d.evidence;
-    payload["consent"] = ConsentJson(record);
-    CONSENTD_RETURN_IF_ERROR(AppendActivity(
-        tx, crypto, actor.tenant, id, core::ActivityType::kWiderruf, actor.user, now, payload));
-    return WriteAudit(tx, actor, "contact.withdraw", Target(id), {{"source", d.source}}, now);
+    return SaveDeclaration(tx, crypto, actor, *contact, record, d, false, json::object(), now);
   });
   if (!status) return status.error();
   return outcome;
