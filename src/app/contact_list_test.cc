@@ -348,6 +348,18 @@ std::string LoadSql(bool postgres, core::TenantId first_tenant) {
 }
 
 // A plan line that reads the contacts table without an index.
+// Three tenants of LoadSql's contacts, analyzed as autovacuum would after a bulk load (VACUUM
+// may not run inside a transaction); returns the first tenant.
+core::TenantId LoadListTenants(StoreFixture& f, const std::string& prefix) {
+  const core::TenantId tenant = f.AddTenant(prefix + "-a");
+  f.AddTenant(prefix + "-b");
+  f.AddTenant(prefix + "-c");
+  const bool pg = f.backend == Backend::kPostgres;
+  EXPECT_TRUE(f.ExecRaw(LoadSql(pg, tenant)).has_value());
+  EXPECT_TRUE(f.ExecRaw(pg ? "VACUUM ANALYZE contacts" : "ANALYZE").has_value());
+  return tenant;
+}
+
 bool IsFullScan(const std::string& line) {
   if (line.find("Seq Scan on contacts") != std::string::npos) return true;
   return line.rfind("SCAN c", 0) == 0 && line.find("USING") == std::string::npos &&
@@ -399,13 +411,8 @@ std::string Joined(const std::vector<std::string>& lines) {
 
 TEST(ContactListPlanTest, EveryListQueryUsesAnIndex) {
   StoreFixture f;
-  const core::TenantId tenant = f.AddTenant("plan-a");
-  f.AddTenant("plan-b");
-  f.AddTenant("plan-c");
+  const core::TenantId tenant = LoadListTenants(f, "plan");
   const bool pg = f.backend == Backend::kPostgres;
-  ASSERT_TRUE(f.ExecRaw(LoadSql(pg, tenant)).has_value());
-  // What autovacuum does after a bulk load (VACUUM may not run inside a transaction).
-  ASSERT_TRUE(f.ExecRaw(pg ? "VACUUM ANALYZE contacts" : "ANALYZE").has_value());
   const auto dialect = pg ? storage::SqlDialect::kPostgres : storage::SqlDialect::kSqlite;
   int checked = 0;
   if (pg) {
@@ -444,12 +451,8 @@ TEST(ContactListPlanTest, EveryListQueryUsesAnIndex) {
 // (under row-level security PostgreSQL cannot use a condition on lower(email) for that).
 TEST(ContactListPlanTest, EmailLookupSeeksTheAddressInTheIndex) {
   StoreFixture f;
-  const core::TenantId tenant = f.AddTenant("plan-a");
-  f.AddTenant("plan-b");
-  f.AddTenant("plan-c");
+  const core::TenantId tenant = LoadListTenants(f, "plan");
   const bool pg = f.backend == Backend::kPostgres;
-  ASSERT_TRUE(f.ExecRaw(LoadSql(pg, tenant)).has_value());
-  ASSERT_TRUE(f.ExecRaw(pg ? "VACUUM ANALYZE contacts" : "ANALYZE").has_value());
   const storage::ContactListSql lookup{
       "SELECT id " + storage::ContactByEmailFromSql(pg ? storage::SqlDialect::kPostgres
                                                        : storage::SqlDialect::kSqlite),
@@ -488,12 +491,7 @@ TEST(ContactListPlanTest, EmailLookupSeeksTheAddressInTheIndex) {
 // the first pages (the window serves them) and deep ones (the index does).
 TEST(ContactListPlanTest, DenseSearchPagesAreThoseOfTheWholeList) {
   StoreFixture f;
-  const core::TenantId tenant = f.AddTenant("dense-a");
-  f.AddTenant("dense-b");
-  f.AddTenant("dense-c");
-  const bool pg = f.backend == Backend::kPostgres;
-  ASSERT_TRUE(f.ExecRaw(LoadSql(pg, tenant)).has_value());
-  ASSERT_TRUE(f.ExecRaw(pg ? "VACUUM ANALYZE contacts" : "ANALYZE").has_value());
+  const core::TenantId tenant = LoadListTenants(f, "dense");
   auto emails = [&](ContactQuery q) {
     auto page = LoadContactList(*f.store, tenant, q);
     EXPECT_TRUE(page.has_value()) << (page ? "" : page.error().message);
@@ -537,12 +535,7 @@ TEST(ContactListPlanTest, DenseSearchPagesAreThoseOfTheWholeList) {
 // exactly the ids of the whole filter, in order, once each.
 TEST(ContactListPlanTest, CursorPagesInIdOrderAreThoseOfTheWholeList) {
   StoreFixture f;
-  const core::TenantId tenant = f.AddTenant("cursor-a");
-  f.AddTenant("cursor-b");
-  f.AddTenant("cursor-c");
-  const bool pg = f.backend == Backend::kPostgres;
-  ASSERT_TRUE(f.ExecRaw(LoadSql(pg, tenant)).has_value());
-  ASSERT_TRUE(f.ExecRaw(pg ? "VACUUM ANALYZE contacts" : "ANALYZE").has_value());
+  const core::TenantId tenant = LoadListTenants(f, "cursor");
   std::vector<core::ContactListFilter> filters(6);
   filters[0].search = "name";    // every contact
   filters[1].search = "|c1";     // 3,702
@@ -575,11 +568,7 @@ TEST(ContactListPlanTest, CursorPagesInIdOrderAreThoseOfTheWholeList) {
 
 TEST(ContactListPlanTest, WideSearchesCountOnlyToTheSearchCap) {
   StoreFixture f;
-  const core::TenantId tenant = f.AddTenant("count-a");
-  f.AddTenant("count-b");
-  f.AddTenant("count-c");
-  const bool pg = f.backend == Backend::kPostgres;
-  ASSERT_TRUE(f.ExecRaw(LoadSql(pg, tenant)).has_value());
+  const core::TenantId tenant = LoadListTenants(f, "count");
   ContactQuery q;
   q.text = "name1";  // name1, name10..19, name100..199: 1,337 of the tenant's 12,000
   auto page = LoadContactList(*f.store, tenant, q).value();
