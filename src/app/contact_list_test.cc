@@ -309,6 +309,11 @@ std::vector<storage::ContactListSql> TypicalStatements(storage::SqlDialect d,
       out.push_back(storage::ContactListWindowSql(d, tenant, f, 0, 51, storage::kSearchWindowRows));
       out.push_back(storage::SearchMatchCountSql(d, f, storage::kSqliteDenseSearchMatches));
     }
+    if (d == storage::SqlDialect::kSqlite && f.sort == "id" && storage::HasValueFilters(f) &&
+        !storage::IsSubstringSearch(f)) {
+      out.push_back(storage::ContactIdWindowSql(d, tenant, f, 51, storage::kSearchWindowRows));
+      out.push_back(storage::ContactIdByFilterSql(d, tenant, f, 51));
+    }
     if (f.sort == "name" && !f.descending) {
       out.push_back(storage::ContactListCountSql(d, tenant, f, kContactCountCap + 1));
       out.push_back(storage::ContactListIdsSql(d, tenant, f));
@@ -442,6 +447,14 @@ TEST(ContactListPlanTest, EveryListQueryUsesAnIndex) {
       for (const auto& line : plan) EXPECT_FALSE(IsFullScan(line)) << q.sql << "\n" << Joined(plan);
       ++checked;
     }
+    // A rare state in id order goes through its own index, not the primary key.
+    core::ContactListFilter rare;
+    rare.state = "deletion_requested";
+    rare.sort = "id";
+    rare.after_id = 5;
+    const auto plan = SqlitePlan(**db, storage::ContactIdByFilterSql(dialect, tenant, rare, 51));
+    EXPECT_NE(Joined(plan).find("USING INDEX contacts_list_state"), std::string::npos)
+        << Joined(plan);
   }
   EXPECT_GT(checked, 100);
 }

@@ -227,6 +227,38 @@ ContactListSql ContactListPageSql(SqlDialect dialect, core::TenantId tenant,
   return b.Done();
 }
 
+bool HasValueFilters(const core::ContactListFilter& filter) {
+  return !filter.state.empty() || !filter.basis.empty() || !filter.kontaktart.empty();
+}
+
+ContactListSql ContactIdWindowSql(SqlDialect dialect, core::TenantId tenant,
+                                  const core::ContactListFilter& filter, int limit,
+                                  std::int64_t window) {
+  Builder b(dialect);
+  b.Text("SELECT " + ContactColumnsOf("w") + ", w.list_state FROM (SELECT ");
+  b.Text(ContactColumnsOf("c") + ", c.list_state FROM contacts c WHERE c.tenant_id = ");
+  b.Param(tenant).Text(" AND c.erased_at IS NULL AND c.id > ");
+  b.Param(std::int64_t{filter.after_id}).Text(" ORDER BY c.id LIMIT ").Param(window);
+  b.Text(") AS w WHERE TRUE");
+  core::ContactListFilter values = filter;
+  values.after_id = 0;
+  AddFilters(b, values, "w");
+  b.Text(" ORDER BY w.id LIMIT ").Param(std::int64_t{limit});
+  return b.Done();
+}
+
+ContactListSql ContactIdByFilterSql(SqlDialect dialect, core::TenantId tenant,
+                                    const core::ContactListFilter& filter, int limit) {
+  Builder b(dialect);
+  core::ContactListFilter values = filter;
+  values.after_id = 0;
+  b.Text("SELECT " + ContactColumnsOf("c") + ", c.list_state");
+  AddFromWhere(b, tenant, values);
+  b.Text(" AND +c.id > ").Param(std::int64_t{filter.after_id});
+  b.Text(" ORDER BY +c.id LIMIT ").Param(std::int64_t{limit});
+  return b.Done();
+}
+
 ContactListSql ContactListCountSql(SqlDialect dialect, core::TenantId tenant,
                                    const core::ContactListFilter& filter, std::int64_t cap) {
   const bool search_only =

@@ -55,6 +55,19 @@ ContactListSql ContactListWindowSql(SqlDialect dialect, core::TenantId tenant,
                                     const core::ContactListFilter& filter, std::int64_t offset,
                                     int limit, std::int64_t window);
 
+// SQLite, id order from the cursor with a state, legal basis or Kontaktart filter (the API's
+// cursor pages): SQLite keeps no statistics per value, so it would walk the primary key from
+// the cursor even for a state no contact has. The store reads the page from the first `window`
+// contacts after the cursor (ContactIdWindowSql, exact when it fills the page), else through
+// the filter's own index, sorted by id (ContactIdByFilterSql: "+c.id" keeps the primary key
+// out of both the range and the order).
+bool HasValueFilters(const core::ContactListFilter& filter);
+ContactListSql ContactIdWindowSql(SqlDialect dialect, core::TenantId tenant,
+                                  const core::ContactListFilter& filter, int limit,
+                                  std::int64_t window);
+ContactListSql ContactIdByFilterSql(SqlDialect dialect, core::TenantId tenant,
+                                    const core::ContactListFilter& filter, int limit);
+
 // SELECT COUNT(*) over at most `cap` matches.
 ContactListSql ContactListCountSql(SqlDialect dialect, core::TenantId tenant,
                                    const core::ContactListFilter& filter, std::int64_t cap);

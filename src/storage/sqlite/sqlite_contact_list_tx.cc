@@ -47,6 +47,12 @@ Result<std::int64_t> CountOf(SqliteDb& db, const ContactListSql& q) {
 // order FTS5 itself yields the matches in order, so the index query stops at the page.
 Result<std::vector<core::ContactListRow>> SqliteTx::ListContactRows(
     core::TenantId tenant, const core::ContactListFilter& filter, std::int64_t offset, int limit) {
+  if (filter.sort == "id" && offset == 0 && !IsSubstringSearch(filter) && HasValueFilters(filter)) {
+    auto rows = ListRows(
+        db_, ContactIdWindowSql(SqlDialect::kSqlite, tenant, filter, limit, kSearchWindowRows));
+    if (!rows || rows->size() == static_cast<std::size_t>(limit)) return rows;
+    return ListRows(db_, ContactIdByFilterSql(SqlDialect::kSqlite, tenant, filter, limit));
+  }
   if (IsSubstringSearch(filter) && filter.sort != "id") {
     auto matches =
         CountOf(db_, SearchMatchCountSql(SqlDialect::kSqlite, filter, kSqliteDenseSearchMatches));
