@@ -44,6 +44,9 @@ struct IdempotencyRecord {
   int status = 0;
   std::string response;  // JSON: {"headers": [[name, value], ...], "body": "..."}
   Time created_at{};
+  // The request's act took effect: set in the act's own unit of work, so that a retry after
+  // a crash between the act and storing its answer does not carry the act out again.
+  bool applied = false;
 };
 
 }  // namespace consentd::core

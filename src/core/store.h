@@ -284,6 +284,9 @@ class WriteTx : public ReadTx {
   virtual Status InsertIdempotency(const IdempotencyRecord& record) = 0;
   // Stores the answer of a record with status 0.
   virtual Status CompleteIdempotency(const IdempotencyRecord& record) = 0;
+  // Marks the record's act as carried out (see IdempotencyRecord::applied).
+  virtual Status MarkIdempotencyApplied(TenantId tenant, std::int64_t api_key,
+                                        std::string_view key) = 0;
   virtual Status DeleteIdempotency(TenantId tenant, std::int64_t api_key, std::string_view key) = 0;
   // Forgets the tenant's records created before `older_than`.
   virtual Status PruneIdempotency(TenantId tenant, Time older_than) = 0;

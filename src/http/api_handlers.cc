@@ -1,6 +1,8 @@
 #include "http/api_handlers.h"
 
+#include <atomic>
 #include <charconv>
+#include <future>
 #include <map>
 #include <set>
 #include <string>
@@ -977,13 +979,61 @@ std::variant<app::ApiPrincipal, Response> Authenticate(const ApiServices& s,
 
 bool IsRead(const std::string& method) { return method == "GET" || method == "HEAD"; }
 
+// The store as seen by a POST with an Idempotency-Key: every unit of work it commits also
+// marks the key's record applied, in that same unit. A crash after the act and before its
+// answer is stored thus leaves a record that says the act took effect.
+class MarkingStore final : public core::Store {
+ public:
+  MarkingStore(core::Store& inner, const core::IdempotencyRecord& record)
+      : inner_(inner), record_(record) {}
+
+  core::Status Read(const core::ReadFn& fn) override { return inner_.Read(fn); }
+  core::Status Write(const core::WriteFn& fn) override { return Counted(inner_.Write(Marked(fn))); }
+  std::future<core::Status> WriteAsync(core::WriteFn fn) override {
+    return std::async(std::launch::deferred,
+                      [this, f = inner_.WriteAsync(Marked(std::move(fn)))]() mutable {
+                        return Counted(f.get());
+                      });
+  }
+  core::Result<int> Migrate() override { return inner_.Migrate(); }
+
+  // Whether a unit of work of the request was committed.
+  bool applied() const { return applied_.load(); }
+
+ private:
+  core::WriteFn Marked(core::WriteFn fn) const {
+    return [fn = std::move(fn), tenant = record_.tenant_id, api_key = record_.api_key_id,
+            key = record_.key](core::WriteTx& tx) -> core::Status {
+      CONSENTD_RETURN_IF_ERROR(fn(tx));
+      return tx.MarkIdempotencyApplied(tenant, api_key, key);
+    };
+  }
+  core::Status Counted(core::Status status) {
+    if (status) applied_ = true;
+    return status;
+  }
+
+  core::Store& inner_;
+  const core::IdempotencyRecord& record_;
+  std::atomic<bool> applied_{false};
+};
+
+// The answer for a request whose act took effect but whose answer was lost.
+Response CarriedOutProblem() {
+  return Problem(409, "Request already carried out",
+                 "The first request with this Idempotency-Key took effect, but its answer was "
+                 "lost. It is not carried out again; read the resource to see its state.");
+}
+
 // Runs `handle` once per Idempotency-Key of the request's key: a retry of a POST gets the
 // first answer again (marked Idempotent-Replayed), a different request under the same key a
-// 422, and a retry while the first is still being answered a 409.
+// 422, and a retry while the first is still being answered a 409. `handle` gets the services
+// to answer with: for a POST with a key, their store marks the key's record in every unit of
+// work the request commits, so that a retry never carries out an act twice, crash or not.
 Response Idempotent(const ApiServices& s, const Call& call,
-                    const std::function<Response()>& handle) {
+                    const std::function<Response(const ApiServices&)>& handle) {
   const std::string key = call.request.Header("idempotency-key");
-  if (call.request.method != "POST" || key.empty()) return handle();
+  if (call.request.method != "POST" || key.empty()) return handle(s);
   core::FieldErrors errors;
   if (key.size() > kMaxIdempotencyKeyLength ||
       !core::CheckText("Idempotency-Key", key, 255, errors)) {
@@ -1016,13 +1066,25 @@ Response Idempotent(const ApiServices& s, const Call& call,
                           "The first request with this Idempotency-Key is still being answered.");
         return {};
       }
+      if (first.applied) {
+        // The first request's node stopped after the act and before storing its answer.
+        earlier = CarriedOutProblem();
+        core::IdempotencyRecord completed = first;
+        completed.status = earlier->status;
+        completed.response = StoredResponse(*earlier);
+        return tx.CompleteIdempotency(completed);
+      }
       CONSENTD_RETURN_IF_ERROR(tx.DeleteIdempotency(record.tenant_id, record.api_key_id, key));
     }
     return tx.InsertIdempotency(record);
   });
   if (!reserved) return ErrorProblem(reserved.error());
   if (earlier) return std::move(*earlier);
-  Response response = handle();
+  MarkingStore marking(s.store, record);
+  ApiServices marked{marking, s.clock, s.crypto, s.phones, s.webhooks, s.prepare};
+  Response response = handle(marked);
+  // An act that took effect is never run again: a failure after it is answered as such.
+  if (response.status >= 500 && marking.applied()) response = CarriedOutProblem();
   auto stored = s.store.Write([&](core::WriteTx& tx) -> core::Status {
     if (response.status >= 500) {
       return tx.DeleteIdempotency(record.tenant_id, record.api_key_id, key);  // may be retried
@@ -1074,8 +1136,9 @@ std::optional<Response> ApiHandlers::Handle(const Request& request) const {
   if (!IsRead(request.method) && principal.key.scope != core::ApiScope::kWrite) {
     return Problem(403, "Forbidden", "This API key may only read (scope \"read\").");
   }
-  Routes routes(services_);
-  Response response = Idempotent(services_, call, [&] { return routes.Dispatch(call); });
+  Response response = Idempotent(services_, call, [&](const ApiServices& services) {
+    return Routes(services).Dispatch(call);
+  });
   if (IsRead(request.method)) AuditRead(services_, call, response.status);
   response.headers.emplace_back("Cache-Control", "no-store");
   return response;

@@ -28,7 +28,7 @@ core::ApiKey ReadApiKey(const Row& s) {
 }
 
 inline constexpr std::string_view kIdempotencyColumns =
-    "tenant_id, api_key_id, key, request_hash, status, response, created_at";
+    "tenant_id, api_key_id, key, request_hash, status, response, created_at, applied";
 
 template <typename Row>
 core::IdempotencyRecord ReadIdempotency(const Row& s) {
@@ -40,6 +40,7 @@ core::IdempotencyRecord ReadIdempotency(const Row& s) {
   r.status = static_cast<int>(s.ColumnInt(4));
   r.response = s.ColumnText(5);
   r.created_at = TimeOf(s.ColumnText(6));
+  r.applied = s.ColumnInt(7) != 0;
   return r;
 }
 

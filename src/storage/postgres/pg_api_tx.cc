@@ -95,6 +95,16 @@ Status PgTx::CompleteIdempotency(const core::IdempotencyRecord& r) {
                            "idempotency key");
 }
 
+Status PgTx::MarkIdempotencyApplied(core::TenantId tenant, std::int64_t api_key,
+                                    std::string_view key) {
+  return ChangedOrNotFound(TenantQuery(tenant,
+                                       "UPDATE idempotency_keys SET applied = true "
+                                       "WHERE tenant_id = $1 AND api_key_id = $2 AND key = $3 "
+                                       "AND status = 0",
+                                       PgParams().Add(tenant).Add(api_key).Add(key)),
+                           "idempotency key");
+}
+
 Status PgTx::DeleteIdempotency(core::TenantId tenant, std::int64_t api_key, std::string_view key) {
   return Ran(TenantQuery(tenant,
                          "DELETE FROM idempotency_keys WHERE tenant_id = $1 AND api_key_id = $2 "

@@ -85,6 +85,17 @@ Status SqliteTx::CompleteIdempotency(const core::IdempotencyRecord& r) {
   return {};
 }
 
+Status SqliteTx::MarkIdempotencyApplied(core::TenantId tenant, std::int64_t api_key,
+                                        std::string_view key) {
+  Statement s(db_,
+              "UPDATE idempotency_keys SET applied = 1 "
+              "WHERE tenant_id = ? AND api_key_id = ? AND key = ? AND status = 0");
+  s.Bind(1, tenant).Bind(2, api_key).Bind(3, key);
+  CONSENTD_RETURN_IF_ERROR(s.Run());
+  if (db_.Changes() == 0) return core::NotFound("idempotency key");
+  return {};
+}
+
 Status SqliteTx::DeleteIdempotency(core::TenantId tenant, std::int64_t api_key,
                                    std::string_view key) {
   Statement s(db_,

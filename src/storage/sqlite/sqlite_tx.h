@@ -172,6 +172,8 @@ class SqliteTx final : public core::WriteTx {
   core::Status RevokeApiKey(core::TenantId tenant, std::int64_t id, core::Time now) override;
   core::Status InsertIdempotency(const core::IdempotencyRecord& record) override;
   core::Status CompleteIdempotency(const core::IdempotencyRecord& record) override;
+  core::Status MarkIdempotencyApplied(core::TenantId tenant, std::int64_t api_key,
+                                      std::string_view key) override;
   core::Status DeleteIdempotency(core::TenantId tenant, std::int64_t api_key,
                                  std::string_view key) override;
   core::Status PruneIdempotency(core::TenantId tenant, core::Time older_than) override;
