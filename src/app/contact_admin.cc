@@ -5,6 +5,7 @@
 
 #include "app/evidence.h"
 #include "app/json_views.h"
+#include "app/search_profiles.h"
 #include "core/link_token.h"
 
 namespace consentd::app {
@@ -420,6 +421,48 @@ Result<AdminFormOutcome> RecordWithdrawalByBroker(core::Store& store, const core
   });
   if (!status) return status.error();
   return outcome;
+}
+
+Result<AdminFormOutcome> SaveSearchProfileByBroker(core::Store& store, const core::Clock& clock,
+                                                   const core::Crypto& crypto, const Actor& actor,
+                                                   core::ContactId contact,
+                                                   std::optional<core::SearchProfileId> id,
+                                                   const core::Form& form) {
+  auto parsed = core::ParseSearchProfileForm(form);
+  AdminFormOutcome outcome{id.value_or(0), {}};
+  auto status = store.Write([&](core::WriteTx& tx) -> Status {
+    CONSENTD_RETURN_IF_ERROR(FindLiveContact(tx, actor.tenant, contact));
+    if (!parsed.errors.empty()) {
+      // Errors are shown only at a profile of this contact; anything else is not found.
+      if (id) CONSENTD_RETURN_IF_ERROR(FindSearchProfile(tx, actor.tenant, contact, *id));
+      outcome.errors = std::move(parsed.errors);
+      return {};
+    }
+    const core::Time now = clock.Now();
+    auto saved = SaveSearchProfile(
+        tx, crypto, {actor.tenant, contact, actor.user, now, BrokerContext(actor, now)}, id,
+        parsed.profile, "broker_");
+    if (!saved) return saved.error();
+    outcome.id = *saved;
+    return WriteAudit(tx, actor, id ? "search_profile.update" : "search_profile.add",
+                      Target(contact), {{"search_profile", *saved}}, now);
+  });
+  if (!status) return status.error();
+  return outcome;
+}
+
+Status DeleteSearchProfileByBroker(core::Store& store, const core::Clock& clock,
+                                   const core::Crypto& crypto, const Actor& actor,
+                                   core::ContactId contact, core::SearchProfileId id) {
+  return store.Write([&](core::WriteTx& tx) -> Status {
+    CONSENTD_RETURN_IF_ERROR(FindLiveContact(tx, actor.tenant, contact));
+    const core::Time now = clock.Now();
+    CONSENTD_RETURN_IF_ERROR(RemoveSearchProfile(
+        tx, crypto, {actor.tenant, contact, actor.user, now, BrokerContext(actor, now)}, id,
+        "broker_"));
+    return WriteAudit(tx, actor, "search_profile.delete", Target(contact), {{"search_profile", id}},
+                      now);
+  });
 }
 
 Result<std::int64_t> RevokeLinks(core::Store& store, const core::Clock& clock, const Actor& actor,

@@ -81,6 +81,19 @@ core::Result<AdminFormOutcome> RecordWithdrawalByBroker(core::Store& store,
                                                         const Actor& actor, core::ContactId id,
                                                         const core::Form& form);
 
+// Adds a search profile to the live contact (`id` nullopt) or replaces its profile `id`
+// with the form (core::ParseSearchProfileForm: every field not in the form is cleared);
+// kNotFound for a profile of another contact. The change is a "Suchprofil" activity with
+// before and after, authored by the actor.
+core::Result<AdminFormOutcome> SaveSearchProfileByBroker(
+    core::Store& store, const core::Clock& clock, const core::Crypto& crypto, const Actor& actor,
+    core::ContactId contact, std::optional<core::SearchProfileId> id, const core::Form& form);
+// Removes the live contact's profile `id` (kNotFound for one of another contact), with its
+// "Suchprofil" activity.
+core::Status DeleteSearchProfileByBroker(core::Store& store, const core::Clock& clock,
+                                         const core::Crypto& crypto, const Actor& actor,
+                                         core::ContactId contact, core::SearchProfileId id);
+
 // Revokes every personal link of the contact; returns how many were still active.
 core::Result<std::int64_t> RevokeLinks(core::Store& store, const core::Clock& clock,
                                        const Actor& actor, core::ContactId id);

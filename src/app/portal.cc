@@ -190,6 +190,12 @@ Result<FormOutcome> Portal::CorrectData(std::string_view token, const core::Form
   return outcome;
 }
 
+ProfileChange Portal::ProfileChangeOf(const Scope& scope, const RequestContext& ctx) const {
+  const core::Time now = clock_.Now();
+  return {scope.tenant(), scope.contact.id, scope.system_user, now,
+          ContextJson(scope.token, ctx, now)};
+}
+
 Result<FormOutcome> Portal::SaveProfile(std::string_view token,
                                         std::optional<core::SearchProfileId> id,
                                         const core::Form& form, const RequestContext& ctx) {
@@ -202,32 +208,8 @@ Result<FormOutcome> Portal::SaveProfile(std::string_view token,
   auto status = store_.Write([&](core::WriteTx& tx) -> Status {
     auto scope = Resolve(tx, token);
     if (!scope) return scope.error();
-    const core::Time now = clock_.Now();
-    core::SearchProfile profile = parsed.profile;
-    profile.tenant_id = scope->tenant();
-    profile.contact_id = scope->contact.id;
-    profile.created_at = profile.updated_at = now;
-    json payload = ContextJson(scope->token, ctx, now);
-    if (id) {
-      auto before = tx.ListSearchProfiles(scope->tenant(), scope->contact.id);
-      if (!before) return before.error();
-      auto it = std::find_if(before->begin(), before->end(),
-                             [&](const core::SearchProfile& p) { return p.id == *id; });
-      if (it == before->end()) return core::NotFound("search profile");
-      profile.id = *id;
-      profile.created_at = it->created_at;
-      CONSENTD_RETURN_IF_ERROR(tx.UpdateSearchProfile(profile));
-      payload["act"] = "update_search_profile";
-      payload["before"] = ProfileJson(*it);
-    } else {
-      auto new_id = tx.InsertSearchProfile(profile);
-      if (!new_id) return new_id.error();
-      profile.id = *new_id;
-      payload["act"] = "add_search_profile";
-    }
-    payload["after"] = ProfileJson(profile);
-    return AppendActivity(tx, crypto_, scope->tenant(), scope->contact.id,
-                          core::ActivityType::kSuchprofil, scope->system_user, now, payload);
+    auto saved = SaveSearchProfile(tx, crypto_, ProfileChangeOf(*scope, ctx), id, parsed.profile);
+    return saved ? Status() : Status(saved.error());
   });
   if (!status) return status.error();
   return FormOutcome{};
@@ -237,11 +219,8 @@ Status Portal::CheckOwnProfile(std::string_view token, core::SearchProfileId id)
   return store_.Read([&](core::ReadTx& tx) -> Status {
     auto scope = Resolve(tx, token);
     if (!scope) return scope.error();
-    auto profiles = tx.ListSearchProfiles(scope->tenant(), scope->contact.id);
-    if (!profiles) return profiles.error();
-    bool own = std::any_of(profiles->begin(), profiles->end(),
-                           [&](const core::SearchProfile& p) { return p.id == id; });
-    return own ? Status() : Status(core::NotFound("search profile"));
+    auto profile = FindSearchProfile(tx, scope->tenant(), scope->contact.id, id);
+    return profile ? Status() : Status(profile.error());
   });
 }
 
@@ -260,18 +239,7 @@ Status Portal::DeleteSearchProfile(std::string_view token, core::SearchProfileId
   return store_.Write([&](core::WriteTx& tx) -> Status {
     auto scope = Resolve(tx, token);
     if (!scope) return scope.error();
-    auto profiles = tx.ListSearchProfiles(scope->tenant(), scope->contact.id);
-    if (!profiles) return profiles.error();
-    auto it = std::find_if(profiles->begin(), profiles->end(),
-                           [&](const core::SearchProfile& p) { return p.id == id; });
-    if (it == profiles->end()) return core::NotFound("search profile");
-    CONSENTD_RETURN_IF_ERROR(tx.DeleteSearchProfile(scope->tenant(), scope->contact.id, id));
-    const core::Time now = clock_.Now();
-    json payload = ContextJson(scope->token, ctx, now);
-    payload["act"] = "delete_search_profile";
-    payload["before"] = ProfileJson(*it);
-    return AppendActivity(tx, crypto_, scope->tenant(), scope->contact.id,
-                          core::ActivityType::kSuchprofil, scope->system_user, now, payload);
+    return RemoveSearchProfile(tx, crypto_, ProfileChangeOf(*scope, ctx), id);
   });
 }
 

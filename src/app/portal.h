@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "app/search_profiles.h"
 #include "core/consent.h"
 #include "core/ports.h"
 #include "core/store.h"
@@ -115,6 +116,7 @@ class Portal {
   core::Result<FormOutcome> SaveProfile(std::string_view token,
                                         std::optional<core::SearchProfileId> id,
                                         const core::Form& form, const RequestContext& ctx);
+  ProfileChange ProfileChangeOf(const Scope& scope, const RequestContext& ctx) const;
 
   core::Store& store_;
   const core::Clock& clock_;

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <cmath>
 #include <future>
 #include <map>
 #include <set>
@@ -245,11 +246,7 @@ class Routes {
       if (method == "GET") return OrProblem(app::LoadApiActivities(s_.store, Tenant(call), *id));
       return MethodNotAllowed("GET");
     }
-    if (p.size() == 3 && p[2] == "search-profiles") {
-      if (method == "GET")
-        return OrProblem(app::LoadApiSearchProfiles(s_.store, Tenant(call), *id));
-      return MethodNotAllowed("GET");
-    }
+    if (p.size() >= 3 && p[2] == "search-profiles") return SearchProfiles(call, *id);
     return Problem(404, "Not Found", "No such route.");
   }
 
@@ -452,6 +449,112 @@ class Routes {
     Response r = JsonResponse(201, json{{"data", *consents}});
     r.headers.emplace_back("Location", "/api/v1/contacts/" + std::to_string(id) + "/consents");
     return r;
+  }
+
+  // ------------------------------------------------------------ search profiles
+
+  Response SearchProfiles(const Call& call, core::ContactId contact) const {
+    const auto& p = call.path;
+    const std::string& method = call.request.method;
+    if (p.size() == 3) {
+      if (method == "GET")
+        return OrProblem(app::LoadApiSearchProfiles(s_.store, Tenant(call), contact));
+      if (method == "POST") return SaveSearchProfile(call, contact, std::nullopt);
+      return MethodNotAllowed("GET, POST");
+    }
+    auto id = p.size() == 4 ? ParseId(p[3]) : std::nullopt;
+    if (!id) return Problem(404, "Not Found", "No such search profile.");
+    if (method == "GET") return SearchProfileResponse(call, contact, *id, 200);
+    if (method == "PUT") return SaveSearchProfile(call, contact, *id);
+    if (method == "DELETE") {
+      auto removed =
+          app::DeleteSearchProfileByBroker(s_.store, s_.clock, s_.crypto, call.actor, contact, *id);
+      if (!removed) return ErrorProblem(removed.error());
+      return NoContent();
+    }
+    return MethodNotAllowed("GET, PUT, DELETE");
+  }
+
+  Response SearchProfileResponse(const Call& call, core::ContactId contact,
+                                 core::SearchProfileId id, int status) const {
+    auto profiles = app::LoadApiSearchProfiles(s_.store, Tenant(call), contact);
+    if (!profiles) return ErrorProblem(profiles.error());
+    for (const auto& profile : *profiles) {
+      if (profile.at("id").get<core::SearchProfileId>() != id) continue;
+      Response r = JsonResponse(status, profile);
+      if (status == 201) {
+        r.headers.emplace_back("Location", std::string(kPrefix) + "contacts/" +
+                                               std::to_string(contact) + "/search-profiles/" +
+                                               std::to_string(id));
+      }
+      return r;
+    }
+    return ErrorProblem(core::NotFound("search profile"));  // as for another tenant's ids
+  }
+
+  // POST adds a profile, PUT replaces profile `id` whole (members left out are cleared).
+  Response SaveSearchProfile(const Call& call, core::ContactId contact,
+                             std::optional<core::SearchProfileId> id) const {
+    auto body = ReadJsonObject(call.request);
+    if (auto* problem = std::get_if<Response>(&body)) return std::move(*problem);
+    core::FieldErrors errors;
+    core::Form form = SearchProfileForm(std::get<json>(body), errors);
+    if (!errors.empty()) return ValidationProblem(errors);
+    auto outcome = app::SaveSearchProfileByBroker(s_.store, s_.clock, s_.crypto, call.actor,
+                                                  contact, id, form);
+    if (!outcome) return ErrorProblem(outcome.error());
+    if (!outcome->errors.empty()) return ValidationProblem(outcome->errors);
+    return SearchProfileResponse(call, contact, outcome->id, id ? 200 : 201);
+  }
+
+  // A search profile body as the consent page's form: text members as strings, amounts as
+  // JSON numbers (at most two decimals, not negative), null for "not given".
+  static core::Form SearchProfileForm(const json& body, core::FieldErrors& errors) {
+    static const std::set<std::string, std::less<>> kNumbers = {"radius_km",
+                                                                "preis_von",
+                                                                "preis_bis",
+                                                                "wohnflaeche_von",
+                                                                "wohnflaeche_bis",
+                                                                "grundstuecksflaeche_von",
+                                                                "grundstuecksflaeche_bis",
+                                                                "zimmer_von",
+                                                                "zimmer_bis"};
+    json texts = json::object();
+    core::Form numbers;
+    for (const auto& [name, value] : body.items()) {
+      if (!kNumbers.contains(name)) {
+        texts[name] = value;
+      } else if (value.is_null()) {
+        numbers[name] = "";
+      } else if (auto centi = CentiOf(value)) {
+        numbers[name] = core::FormatGermanNumber(*centi);
+      } else {
+        errors.push_back({name, "Muss eine Zahl ab 0 mit höchstens zwei Nachkommastellen sein.",
+                          "Must be a number from 0 with at most two decimals."});
+      }
+    }
+    core::Form form = FormOf(texts,
+                             {"vermarktungsart", "nutzungsart", "objektart", "objekttyp", "land",
+                              "plz", "ort", "bemerkung"},
+                             {}, errors);
+    form.insert(numbers.begin(), numbers.end());
+    return form;
+  }
+
+  // A JSON number as hundredths, when it is one that has at most two decimals and is ≥ 0.
+  static std::optional<core::Centi> CentiOf(const json& value) {
+    constexpr double kMax = 1e15;
+    if (value.is_number_unsigned() || value.is_number_integer()) {
+      const auto n = value.get<std::int64_t>();
+      if (n < 0 || static_cast<double>(n) > kMax / 100) return std::nullopt;
+      return n * 100;
+    }
+    if (!value.is_number_float()) return std::nullopt;
+    const double hundredths = value.get<double>() * 100;
+    if (!(hundredths >= 0) || hundredths > kMax) return std::nullopt;
+    const double rounded = std::round(hundredths);
+    if (std::abs(hundredths - rounded) > 1e-6 * std::max(1.0, rounded)) return std::nullopt;
+    return static_cast<core::Centi>(rounded);
   }
 
   // ------------------------------------------------------------ mailings

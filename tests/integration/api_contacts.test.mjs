@@ -256,6 +256,60 @@ describe('consents, erasure and tenants', () => {
     assert.deepEqual(profiles.json, { data: [] });
   });
 
+  test('the CRM adds, replaces and removes search profiles, each a Suchprofil activity', async () => {
+    const created = await api.post('/api/v1/contacts', newContact({ nachname: 'Sucht' }));
+    const base = `/api/v1/contacts/${created.json.id}/search-profiles`;
+    const wrongTypes = await api.post(base, { vermarktungsart: 'KAUF', nutzungsart: 'WOHNEN', objektart: 'wohnung',
+                                              preis_bis: -5, zimmer_von: 2.555, plz: 10115, farbe: 'blau' });
+    assertProblem(wrongTypes, 422);
+    assert.deepEqual(fieldsOf(wrongTypes), ['farbe', 'plz', 'preis_bis', 'zimmer_von']);
+    const wrongValues = await api.post(base, { vermarktungsart: 'TAUSCH', nutzungsart: 'WOHNEN', objektart: 'wohnung',
+                                               preis_von: 500000, preis_bis: 400000 });
+    assert.deepEqual(fieldsOf(wrongValues), ['preis_von', 'vermarktungsart']);
+    assert.equal((await reader.post(base, { vermarktungsart: 'KAUF' })).status, 403);
+    assert.deepEqual((await api.get(base)).json, { data: [] }, 'nothing was stored');
+
+    const added = await api.post(base, { vermarktungsart: 'KAUF', nutzungsart: 'WOHNEN', objektart: 'wohnung',
+                                         objekttyp: 'ETAGE', plz: '10115', ort: 'Berlin', radius_km: 10,
+                                         preis_bis: 450000, zimmer_von: 2.5, bemerkung: 'Mit Balkon' });
+    assert.equal(added.status, 201, added.body);
+    const url = `${base}/${added.json.id}`;
+    assert.equal(added.headers.get('location'), url);
+    assert.deepEqual([added.json.preis_bis, added.json.zimmer_von, added.json.radius_km, added.json.objekttyp],
+                     [450000, 2.5, 10, 'ETAGE']);
+    assert.deepEqual((await api.get(url)).json, added.json);
+
+    const replaced = await api.put(url, { vermarktungsart: 'MIETE_PACHT', nutzungsart: 'WOHNEN', objektart: 'haus' });
+    assert.equal(replaced.status, 200, replaced.body);
+    assert.deepEqual([replaced.json.vermarktungsart, replaced.json.objekttyp, replaced.json.preis_bis, replaced.json.ort],
+                     ['MIETE_PACHT', '', null, ''], 'members left out are cleared');
+    const activities = async () => (await api.get(`/api/v1/contacts/${created.json.id}/activities`)).json.data;
+    const update = (await activities()).at(-1);
+    assert.equal(update.type, 'Suchprofil');
+    assert.equal(update.payload.act, 'broker_update_search_profile');
+    assert.equal(update.payload.channel, 'api');
+    assert.equal(update.payload.before.preis_bis, 450000);
+    assert.equal(update.payload.after.vermarktungsart, 'MIETE_PACHT');
+
+    const missing = await other.get('/api/v1/contacts/999999');
+    for (const res of [await other.get(url), await other.put(url, { vermarktungsart: 'KAUF', nutzungsart: 'WOHNEN', objektart: 'haus' }),
+                       await other.delete(url), await other.post(base, { vermarktungsart: 'KAUF', nutzungsart: 'WOHNEN', objektart: 'haus' }),
+                       await api.get(`${base}/999999`)]) {
+      assert.equal(res.status, 404);
+      assert.equal(res.body, missing.body);
+    }
+    assert.equal((await api.get(url)).json.vermarktungsart, 'MIETE_PACHT', "another tenant's key changed nothing");
+
+    assert.equal((await api.delete(url)).status, 204);
+    assert.deepEqual((await api.get(base)).json, { data: [] });
+    assertProblem(await api.delete(url), 404);
+    const removal = (await activities()).at(-1);
+    assert.equal(removal.payload.act, 'broker_delete_search_profile');
+    assert.equal(removal.payload.before.vermarktungsart, 'MIETE_PACHT');
+    const method = await api.request('PATCH', url);
+    assert.equal(method.headers.get('allow'), 'GET, HEAD, PUT, DELETE');
+  });
+
   test('DELETE erases the contact; afterwards it is gone from every route', async () => {
     const created = await api.post('/api/v1/contacts', newContact({ nachname: 'Weg' }));
     const url = `/api/v1/contacts/${created.json.id}`;
