@@ -17,7 +17,7 @@ namespace consentd::http {
 using nlohmann::json;
 
 struct AdminContactDetailArea::FailedForm {
-  std::string form_id;  // "cd-master", "cd-consent", "cd-withdraw"
+  std::string form_id;  // "cd-master", "cd-consent", "cd-withdraw", "cd-profile-new|<id>"
   core::Form values;
   core::FieldErrors errors;
 };
@@ -168,16 +168,6 @@ json TimelineView(const app::ContactDetail& d, const AreaTexts& t,
   return items;
 }
 
-std::string ProfileSummary(const core::SearchProfile& p) {
-  std::string s(core::LabelOf(core::Objektarten(), p.objektart));
-  s += " · " + std::string(core::LabelOf(core::Vermarktungsarten(), p.vermarktungsart));
-  if (!p.plz.empty() || !p.ort.empty()) s += " · " + core::Trim(p.plz + " " + p.ort);
-  if (p.radius_km) s += " +" + std::to_string(*p.radius_km) + " km";
-  if (p.preis_bis) s += " · ≤ " + core::FormatGermanNumber(*p.preis_bis) + " €";
-  if (!p.bemerkung.empty()) s += " · " + p.bemerkung;
-  return s;
-}
-
 std::map<core::UserId, std::string> UserNames(core::Store& store, core::TenantId tenant) {
   std::map<core::UserId, std::string> names;
   auto status = store.Read([&](core::ReadTx& tx) -> core::Status {
@@ -213,6 +203,37 @@ Response FailureOf(const AdminPages& pages, const AdminContext& ctx, const core:
   throw std::runtime_error("contact detail: " + e.message);
 }
 
+// A search profile form (the consent page's), sent to `action`.
+std::string ProfileFormHtml(const PageRenderer& pages, const AdminContext& ctx,
+                            const std::string& form_id, const FormState& state,
+                            const std::string& action, std::string_view submit_text) {
+  json form = ProfileForm(pages, ctx.lang, form_id, state.values, state.errors);
+  form["action"] = action + "#" + form_id;
+  form["csrf"] = ctx.csrf;
+  form["submit_label"] = pages.Text(ctx.lang, submit_text);
+  return pages.RenderFragment("profile_form", form, ctx.lang);
+}
+
+// Each profile with its summary, its edit form (open when it failed) and its delete action.
+json ProfilesView(const PageRenderer& pages, const AdminContext& ctx, const app::ContactDetail& d,
+                  const std::string& base, const AdminContactDetailArea::FailedForm* failed) {
+  json out = json::array();
+  for (const auto& p : d.profiles) {
+    const std::string id = "cd-profile-" + std::to_string(p.id);
+    const std::string action = base + "/search-profiles/" + std::to_string(p.id);
+    out.push_back(
+        {{"id", id},
+         {"summary", ProfileSummary(p, ctx.lang)},
+         {"open", failed && failed->form_id == id},
+         {"delete_action", action + "/delete"},
+         {"form_html", d.contact.erased
+                           ? ""
+                           : ProfileFormHtml(pages, ctx, id, StateFor(failed, id, ProfileAsForm(p)),
+                                             action, "profile_save")}});
+  }
+  return out;
+}
+
 }  // namespace
 
 AdminContactDetailArea::~AdminContactDetailArea() {
@@ -246,6 +267,9 @@ std::optional<Response> AdminContactDetailArea::Handle(const AdminContext& ctx) 
   }
   const auto id = ParseRowId(p[0]);
   if (!id) return std::nullopt;  // not a contact path; perhaps another area's
+  if (p.size() >= 2 && p[1] == "search-profiles") {
+    return ctx.IsPost() ? PostProfile(ctx, *id, p) : services_.pages.NotFound(ctx);
+  }
   if (p.size() > 2) return services_.pages.NotFound(ctx);
   const std::string action = p.size() == 2 ? std::string(p[1]) : "";
   if (action == "erase") return Erase(ctx, *id);
@@ -282,10 +306,13 @@ Response AdminContactDetailArea::Detail(const AdminContext& ctx, core::ContactId
                         {"received", AdminDate(d->deletion_request->received_at, ctx.lang)},
                         {"due", AdminDate(d->deletion_request->due_at, ctx.lang)}};
   }
-  json profiles = json::array();
-  for (const auto& p : d->profiles) profiles.push_back({{"summary", ProfileSummary(p)}});
-  data["profiles"] = profiles;
-  data["has_profiles"] = !profiles.empty();
+  const auto& renderer = services_.pages.renderer();
+  data["profiles"] = ProfilesView(renderer, ctx, *d, base, failed);
+  data["has_profiles"] = !d->profiles.empty();
+  data["new_profile_html"] =
+      ProfileFormHtml(renderer, ctx, "cd-profile-new", StateFor(failed, "cd-profile-new", {}),
+                      base + "/search-profiles", "profile_create");
+  data["new_profile_open"] = failed && failed->form_id == "cd-profile-new";
   data["links"] = LinksView(*d, t, services_.clock.Now());
   data["has_links"] = !d->links.empty();
   data["timeline"] = TimelineView(*d, t, UserNames(services_.store, ctx.tenant.id));
@@ -334,6 +361,32 @@ Response AdminContactDetailArea::PostDetail(const AdminContext& ctx, core::Conta
   if (!outcome) return FailureOf(services_.pages, ctx, outcome.error());
   if (outcome->saved()) return AdminPages::SeeOther(base, done);
   FailedForm failed{form_id, ctx.form, outcome->errors};
+  return Detail(ctx, id, &failed);
+}
+
+// search-profiles (add), search-profiles/{id} (save), search-profiles/{id}/delete.
+Response AdminContactDetailArea::PostProfile(const AdminContext& ctx, core::ContactId id,
+                                             const std::vector<std::string_view>& p) {
+  const app::Actor actor = ActorOf(ctx);
+  const std::string base = std::string(kBase) + "/" + std::to_string(id);
+  const auto profile = p.size() >= 3 ? ParseRowId(p[2]) : std::nullopt;
+  if (p.size() > 4 || (p.size() >= 3 && !profile) || (p.size() == 4 && p[3] != "delete")) {
+    return services_.pages.NotFound(ctx);
+  }
+  if (p.size() == 4) {
+    auto removed = app::DeleteSearchProfileByBroker(services_.store, services_.clock,
+                                                    services_.crypto, actor, id, *profile);
+    if (!removed) return FailureOf(services_.pages, ctx, removed.error());
+    return AdminPages::SeeOther(base, "cd_profile_deleted");
+  }
+  auto outcome = app::SaveSearchProfileByBroker(services_.store, services_.clock, services_.crypto,
+                                                actor, id, profile, ctx.form);
+  if (!outcome) return FailureOf(services_.pages, ctx, outcome.error());
+  if (outcome->saved()) {
+    return AdminPages::SeeOther(base, profile ? "cd_profile_saved" : "cd_profile_added");
+  }
+  FailedForm failed{profile ? "cd-profile-" + std::to_string(*profile) : "cd-profile-new", ctx.form,
+                    outcome->errors};
   return Detail(ctx, id, &failed);
 }
 

@@ -30,6 +30,8 @@ class AdminContactDetailArea final : public AdminArea {
  private:
   Response Detail(const AdminContext& ctx, core::ContactId id, const FailedForm* failed);
   Response PostDetail(const AdminContext& ctx, core::ContactId id, const std::string& action);
+  Response PostProfile(const AdminContext& ctx, core::ContactId id,
+                       const std::vector<std::string_view>& path);
   Response NewContact(const AdminContext& ctx);
   Response Erase(const AdminContext& ctx, core::ContactId id);
   Response Export(const AdminContext& ctx);

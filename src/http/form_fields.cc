@@ -14,6 +14,55 @@ struct FieldSpec {
   std::string_view autocomplete;
 };
 
+std::string Number(const std::optional<core::Centi>& v) {
+  return v ? core::FormatGermanNumber(*v) : "";
+}
+
+std::string HtmlEscape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// The <optgroup>s of every Objektart with its Objekttypen, `selected` marked. Built as HTML
+// here (our own labels, escaped) because this list of ~140 options is the largest part of
+// the page; the unselected list is built once.
+std::string BuildObjekttypOptions(std::string_view selected) {
+  std::string html;
+  for (const auto& art : core::Objektarten()) {
+    html += "<optgroup label=\"" + HtmlEscape(art.label) + "\">";
+    for (const auto& typ : core::Objekttypen(art.key)) {
+      html += "<option value=\"" + HtmlEscape(typ.key) + "\"";
+      if (typ.key == selected) html += " selected";
+      html += ">" + HtmlEscape(typ.label) + "</option>";
+    }
+    html += "</optgroup>";
+  }
+  return html;
+}
+
+std::string ObjekttypOptions(const std::string& selected) {
+  static const std::string kUnselected = BuildObjekttypOptions("");
+  return selected.empty() ? kUnselected : BuildObjekttypOptions(selected);
+}
+
 FieldSpec SpecOf(std::string_view name) {
   if (name == "telefon") return {name, "tel", "tel"};
   if (name == "mobil") return {name, "tel", "mobile tel"};
@@ -123,6 +172,75 @@ json ErrorSummary(const std::string& form_id, const core::FieldErrors& errors,
                     {"message", lang == "en" ? e.message_en : e.message_de}});
   }
   return list;
+}
+
+core::Form ProfileAsForm(const core::SearchProfile& p) {
+  return {{"vermarktungsart", p.vermarktungsart},
+          {"nutzungsart", p.nutzungsart},
+          {"objektart", p.objektart},
+          {"objekttyp", p.objekttyp},
+          {"plz", p.plz},
+          {"ort", p.ort},
+          {"radius_km", p.radius_km ? std::to_string(*p.radius_km) : ""},
+          {"preis_von", Number(p.preis_von)},
+          {"preis_bis", Number(p.preis_bis)},
+          {"wohnflaeche_von", Number(p.wohnflaeche_von)},
+          {"wohnflaeche_bis", Number(p.wohnflaeche_bis)},
+          {"grundstuecksflaeche_von", Number(p.grundstuecksflaeche_von)},
+          {"grundstuecksflaeche_bis", Number(p.grundstuecksflaeche_bis)},
+          {"zimmer_von", Number(p.zimmer_von)},
+          {"zimmer_bis", Number(p.zimmer_bis)},
+          {"bemerkung", p.bemerkung}};
+}
+
+json ProfileForm(const PageRenderer& pages, std::string_view lang, const std::string& form_id,
+                 const core::Form& v, const core::FieldErrors& errors) {
+  std::string_view choose = "–";
+  json selects = json::array();
+  selects.push_back(SelectField(
+      pages, lang, form_id, "vermarktungsart",
+      Options(ChoicesOf(core::Vermarktungsarten(), choose), FormValue(v, "vermarktungsart")),
+      errors));
+  selects.push_back(SelectField(
+      pages, lang, form_id, "nutzungsart",
+      Options(ChoicesOf(core::Nutzungsarten(), choose), FormValue(v, "nutzungsart")), errors));
+  selects.push_back(SelectField(
+      pages, lang, form_id, "objektart",
+      Options(ChoicesOf(core::Objektarten(), choose), FormValue(v, "objektart")), errors));
+  json objekttyp = Field(pages, lang, form_id, "objekttyp", "", errors);
+  objekttyp["options_html"] = ObjekttypOptions(FormValue(v, "objekttyp"));
+  objekttyp["any_label"] = pages.Text(lang, "any_type");
+  json region = json::array();
+  for (std::string_view name : {"plz", "ort", "radius_km"}) {
+    region.push_back(Field(pages, lang, form_id, name, FormValue(v, name), errors));
+  }
+  json ranges = json::array();
+  for (std::string_view base : {"preis", "wohnflaeche", "grundstuecksflaeche", "zimmer"}) {
+    std::string von = std::string(base) + "_von", bis = std::string(base) + "_bis";
+    ranges.push_back({{"legend", pages.Text(lang, "r_" + std::string(base))},
+                      {"von", Field(pages, lang, form_id, von, FormValue(v, von), errors)},
+                      {"bis", Field(pages, lang, form_id, bis, FormValue(v, bis), errors)}});
+  }
+  json bemerkung = Field(pages, lang, form_id, "bemerkung", FormValue(v, "bemerkung"), errors);
+  return {{"id", form_id},    {"selects", selects}, {"objekttyp", objekttyp},
+          {"region", region}, {"ranges", ranges},   {"bemerkung", bemerkung}};
+}
+
+std::string ProfileSummary(const core::SearchProfile& p, std::string_view lang) {
+  const bool en = lang == "en";
+  std::string s = std::string(core::LabelOf(core::Objektarten(), p.objektart));
+  if (!p.objekttyp.empty())
+    s += " (" + std::string(core::LabelOf(core::Objekttypen(p.objektart), p.objekttyp)) + ")";
+  s += " · " + std::string(core::LabelOf(core::Vermarktungsarten(), p.vermarktungsart));
+  if (!p.plz.empty() || !p.ort.empty()) s += " · " + core::Trim(p.plz + " " + p.ort);
+  if (p.radius_km) s += " +" + std::to_string(*p.radius_km) + " km";
+  if (p.preis_bis)
+    s += (en ? " · up to " : " · bis ") + core::FormatGermanNumber(*p.preis_bis) + " €";
+  if (p.zimmer_von) {
+    s += (en ? " · from " : " · ab ") + core::FormatGermanNumber(*p.zimmer_von) +
+         (en ? " rooms" : " Zi.");
+  }
+  return s;
 }
 
 }  // namespace consentd::http

@@ -47,4 +47,14 @@ core::Form ContactAsForm(const core::ContactData& data);
 nlohmann::json ErrorSummary(const std::string& form_id, const core::FieldErrors& errors,
                             std::string_view lang);
 
+// A search profile as its form's values (amounts in German notation).
+core::Form ProfileAsForm(const core::SearchProfile& profile);
+// The search profile form's fields (templates/pages/profile_form), in form `form_id`; the
+// caller adds "action", "csrf" and "submit_label".
+nlohmann::json ProfileForm(const PageRenderer& pages, std::string_view lang,
+                           const std::string& form_id, const core::Form& values,
+                           const core::FieldErrors& errors);
+// One line about a profile: Objektart (Objekttyp) · Vermarktungsart · place · price · rooms.
+std::string ProfileSummary(const core::SearchProfile& profile, std::string_view lang);
+
 }  // namespace consentd::http

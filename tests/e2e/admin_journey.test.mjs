@@ -394,6 +394,21 @@ describe('broker journey in the admin UI (Chromium)', () => {
     assert.match(evidence, /Position in der Kette \d+/);
     await axe.check(page, 'contact detail, evidence expanded');
     await screenshot(page, 'admin-contact.png');
+
+    // The broker adds a search profile the person told them about.
+    const profiles = page.getByRole('region', { name: 'Suchprofile' });
+    await profiles.locator('#cd-profile-new > summary').click();
+    const form = profiles.locator('#cd-profile-new form');
+    await form.getByLabel('Vermarktungsart').selectOption('KAUF');
+    await form.getByLabel('Nutzungsart').selectOption('WOHNEN');
+    await form.getByLabel('Objektart').selectOption('wohnung');
+    await form.getByLabel('PLZ').fill('80331');
+    await axe.check(page, 'contact detail, new search profile form');
+    await screenshot(page, 'admin-contact-profile.png');
+    await clickTo(page, form.getByRole('button', { name: 'Suchprofil anlegen' }), /done=cd_profile_added/);
+    assert.match(await text(page.getByRole('status')), /Das Suchprofil wurde angelegt/);
+    assert.match(await text(profiles), /Wohnung · Kauf · 80331/);
+    await axe.check(page, 'contact detail with a search profile');
     assertNoProblems(broker);
     axe.assertClean();
   });

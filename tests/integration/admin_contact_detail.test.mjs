@@ -147,6 +147,60 @@ describe('contact detail', () => {
     assert.equal(consent.status, 404);
   });
 
+  test('adds, edits and deletes a search profile, each with its evidence; errors at the fields', async () => {
+    const profileError = (html, fieldId) => {
+      const m = html.match(new RegExp(`<p class="error" id="${fieldId}-error">([^<]*)</p>`));
+      return m ? decodeEntities(m[1]) : null;
+    };
+    let page = await broker.get(`/admin/contacts/${id}`);
+    assert.match(page.body, /<label for="cd-profile-new-vermarktungsart">/);
+    let res = await broker.post(`/admin/contacts/${id}/search-profiles`,
+                                { vermarktungsart: 'KAUF', nutzungsart: 'WOHNEN', objektart: '', plz: '12', preis_von: 'viel' });
+    assert.equal(res.status, 422);
+    assert.ok(profileError(res.body, 'cd-profile-new-objektart'));
+    assert.ok(profileError(res.body, 'cd-profile-new-plz'));
+    assert.ok(profileError(res.body, 'cd-profile-new-preis_von'));
+    assert.match(res.body, /<details class="cd-profile" id="cd-profile-new" open>/);
+    assert.match(res.body, /href="#cd-profile-new-plz"/, 'the error summary links to the field');
+    res = await broker.post(`/admin/contacts/${id}/search-profiles`,
+                            { vermarktungsart: 'KAUF', nutzungsart: 'WOHNEN', objektart: 'haus', plz: '53111', ort: 'Bonn',
+                              preis_bis: '600.000', zimmer_von: '4' });
+    assert.equal(res.status, 303, res.body.slice(0, 300));
+    page = await broker.follow(res);
+    let body = decodeEntities(page.body);
+    assert.match(body, /Das Suchprofil wurde angelegt/);
+    assert.match(body, /<summary>Haus · Kauf · 53111 Bonn · bis 600\.000 € · ab 4 Zi\.<\/summary>/);
+    assert.match(body, /broker_add_search_profile/);
+    const profileId = Number(page.body.match(/id="cd-profile-(\d+)"/)[1]);
+
+    res = await broker.post(`/admin/contacts/${id}/search-profiles/${profileId}`,
+                            { vermarktungsart: 'KAUF', nutzungsart: 'WOHNEN', objektart: 'haus', zimmer_von: '5', zimmer_bis: '3' });
+    assert.equal(res.status, 422);
+    assert.ok(profileError(res.body, `cd-profile-${profileId}-zimmer_von`));
+    assert.match(res.body, new RegExp(`<details class="cd-profile" id="cd-profile-${profileId}" open>`));
+    res = await broker.post(`/admin/contacts/${id}/search-profiles/${profileId}`,
+                            { vermarktungsart: 'MIETE_PACHT', nutzungsart: 'WOHNEN', objektart: 'wohnung', ort: 'Köln' });
+    assert.equal(res.status, 303);
+    body = decodeEntities((await broker.follow(res)).body);
+    assert.match(body, /<summary>Wohnung · Miete\/Pacht · Köln<\/summary>/);
+    assert.match(body, /broker_update_search_profile/);
+
+    res = await broker.post(`/admin/contacts/${id}/search-profiles/${profileId}/delete`, {});
+    assert.equal(res.status, 303);
+    body = decodeEntities((await broker.follow(res)).body);
+    assert.match(body, /Das Suchprofil wurde gelöscht/);
+    assert.doesNotMatch(body, new RegExp(`id="cd-profile-${profileId}"`));
+    assert.match(body, /broker_delete_search_profile/);
+    res = await broker.post(`/admin/contacts/${id}/search-profiles/${profileId}/delete`, {});
+    assert.equal(res.status, 404, 'a deleted profile is gone');
+    for (const csrf of [null, 'forged']) {
+      res = await broker.post(`/admin/contacts/${id}/search-profiles`,
+                              { vermarktungsart: 'KAUF', nutzungsart: 'WOHNEN', objektart: 'haus' }, { csrf });
+      assert.equal(res.status, 403);
+    }
+    assert.equal(server.sqlValue(`SELECT count(*) FROM search_profiles WHERE contact_id = ${id}`), '0');
+  });
+
   test('forged and missing CSRF tokens change nothing', async () => {
     await broker.get(`/admin/contacts/${id}`);
     for (const csrf of [null, 'forged']) {
@@ -189,6 +243,7 @@ describe('tenant isolation', () => {
                                   [`/admin/contacts/${id}/consent`, { source: 'Telefon', note: 'x', date: '2026-01-01' }],
                                   [`/admin/contacts/${id}/withdrawal`, { source: 'Telefon', note: 'x' }],
                                   [`/admin/contacts/${id}/revoke-links`, {}],
+                                  [`/admin/contacts/${id}/search-profiles`, { vermarktungsart: 'KAUF', nutzungsart: 'WOHNEN', objektart: 'haus' }],
                                   [`/admin/contacts/${id}/erase`, { reason: 'x', confirm: 'yes' }]]) {
       const res = await fremd.post(path, fields);
       assert.equal(res.status, 404, path);
