@@ -283,6 +283,11 @@ void Serve(const Config& config, const std::string& port_file) {
   options.address = config.listen_address;
   options.port = config.listen_port;
   options.threads = config.http_threads;
+  // Imports may be large, but only for a signed-in user's form: nobody else makes the
+  // server hold 20 MB.
+  for (auto& limit : options.body_limits) {
+    limit.admits = [&admin](const http::Request& r) { return admin.AdmitsUpload(r); };
+  }
   http::MailingPreparer api_mailings(*rt->store, rt->clock, rt->crypto, {config.base_url});
   http::ApiHandlers api({*rt->store, rt->clock, rt->crypto, rt->phones, webhook_options,
                          [&](core::TenantId tenant, core::MailingId mailing) {

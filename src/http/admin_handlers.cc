@@ -127,6 +127,15 @@ std::optional<Response> AdminHandlers::Handle(const Request& request) const {
   return Finish(request, WithSession(request, lang));
 }
 
+bool AdminHandlers::AdmitsUpload(const Request& request) const {
+  if (request.method != "POST") return false;
+  auto principal = auth_.Resolve(CookieValue(request, kSessionCookie));
+  if (!principal) return false;
+  std::string sent = request.Header("x-csrf-token");
+  if (sent.empty()) sent = request.Query("csrf");
+  return crypto_.ConstantTimeEquals(sent, CsrfToken(principal->session.token_hash));
+}
+
 Response AdminHandlers::Finish(const Request& request, Response response) const {
   AddAdminHeaders(response);
   const std::string choice = request.Query("lang");

@@ -29,6 +29,11 @@ class AdminHandlers {
   // The response for a request under /admin; nullopt for other paths.
   std::optional<Response> Handle(const Request& request) const;
 
+  // Whether `request` (its body not read yet) is a POST of a live session carrying that
+  // session's CSRF token in the query or the X-CSRF-Token header: only such uploads may be
+  // large (ServerOptions::body_limits).
+  bool AdmitsUpload(const Request& request) const;
+
   // The CSRF token of the session with this token hash (what forms carry).
   std::string CsrfToken(std::string_view session_hash) const;
 

@@ -22,7 +22,19 @@ struct PendingRequest {
   std::size_t max_body_bytes = 0;
   Request request;
   bool too_large = false;
+  // A larger limit exists for the path but did not admit the request: when its body turns
+  // out too large, the handler answers it without the body (e.g. "please sign in again").
+  bool refused_larger = false;
 };
+
+// The body_limits entry for `path`, or nullptr.
+const BodyLimit* LimitFor(const ServerOptions& options, std::string_view path) {
+  for (const auto& limit : options.body_limits) {
+    if (path.substr(0, limit.path.size()) != limit.path) continue;
+    if (path.size() == limit.path.size() || path[limit.path.size()] == '/') return &limit;
+  }
+  return nullptr;
+}
 
 MHD_Result CollectHeader(void* cls, MHD_ValueKind, const char* key, const char* value) {
   auto* headers = static_cast<std::map<std::string, std::string>*>(cls);
@@ -89,9 +101,19 @@ MHD_Result OnRequest(void* cls, MHD_Connection* connection, const char* url, con
   auto* pending = static_cast<PendingRequest*>(*con_cls);
   if (!pending) {
     pending = new PendingRequest();
-    pending->request.method = method;
-    pending->request.path = url;
-    pending->max_body_bytes = MaxBodyBytesFor(impl.options, pending->request.path);
+    Request& request = pending->request;
+    request.method = method;
+    request.path = url;
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, CollectHeader, &request.headers);
+    MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, CollectQuery, &request.query);
+    request.remote_address = RemoteAddress(connection);
+    try {
+      pending->max_body_bytes = MaxBodyBytesFor(impl.options, request);
+    } catch (const std::exception&) {
+      pending->max_body_bytes = impl.options.max_body_bytes;
+    }
+    pending->refused_larger = pending->max_body_bytes == impl.options.max_body_bytes &&
+                              LimitFor(impl.options, request.path) != nullptr;
     *con_cls = pending;
     return MHD_YES;
   }
@@ -105,13 +127,13 @@ MHD_Result OnRequest(void* cls, MHD_Connection* connection, const char* url, con
     *upload_data_size = 0;
     return MHD_YES;
   }
+  if (pending->too_large && pending->refused_larger) {
+    pending->request.body.clear();
+    return Send(connection, Dispatch(impl, pending->request));
+  }
   if (pending->too_large)
     return Send(connection, PlainError(413, "Anfrage zu groß. / Request too large.\n"));
-  Request& request = pending->request;
-  MHD_get_connection_values(connection, MHD_HEADER_KIND, CollectHeader, &request.headers);
-  MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, CollectQuery, &request.query);
-  request.remote_address = RemoteAddress(connection);
-  return Send(connection, Dispatch(impl, request));
+  return Send(connection, Dispatch(impl, pending->request));
 }
 
 void OnCompleted(void*, MHD_Connection*, void** con_cls, MHD_RequestTerminationCode) {
@@ -121,12 +143,10 @@ void OnCompleted(void*, MHD_Connection*, void** con_cls, MHD_RequestTerminationC
 
 }  // namespace
 
-std::size_t MaxBodyBytesFor(const ServerOptions& options, std::string_view path) {
-  for (const auto& limit : options.body_limits) {
-    if (path.substr(0, limit.path.size()) != limit.path) continue;
-    if (path.size() == limit.path.size() || path[limit.path.size()] == '/') return limit.max_bytes;
-  }
-  return options.max_body_bytes;
+std::size_t MaxBodyBytesFor(const ServerOptions& options, const Request& request) {
+  const BodyLimit* limit = LimitFor(options, request.path);
+  if (!limit || (limit->admits && !limit->admits(request))) return options.max_body_bytes;
+  return limit->max_bytes;
 }
 
 Server::Server(ServerOptions options, Handler handler)

@@ -55,6 +55,12 @@ using Handler = std::function<Response(const Request&)>;
 struct BodyLimit {
   std::string path;  // applies to this path and every path below it ("/a" covers "/a/b")
   std::size_t max_bytes = 0;
+  // When set, only requests it admits get max_bytes; it sees the method, path, query,
+  // headers and remote address before any of the body is read (e.g. a valid session and
+  // CSRF token), so that nobody unknown makes the server hold a large body. A refused
+  // request whose body exceeds max_body_bytes goes to the handler without its body, so the
+  // handler says why (sign in again, form expired). Thread-safe.
+  std::function<bool(const Request&)> admits = {};
 };
 
 struct ServerOptions {
@@ -69,9 +75,9 @@ struct ServerOptions {
   unsigned per_ip_connection_limit = 0;  // 0: unlimited
 };
 
-// The body limit for a request to `path`: the first matching body_limits entry, else
-// max_body_bytes.
-std::size_t MaxBodyBytesFor(const ServerOptions& options, std::string_view path);
+// The body limit for `request` (its body not read yet): the first body_limits entry that
+// matches its path and admits it, else max_body_bytes.
+std::size_t MaxBodyBytesFor(const ServerOptions& options, const Request& request);
 
 // Owns the listening socket and its threads. Not copyable; Stop() (or destruction) waits
 // for the workers to finish.

@@ -89,6 +89,24 @@ describe('import', () => {
     assert.equal(other.status, 413);
   });
 
+  test('only a signed-in form may send a large file; others are answered without their body', async () => {
+    const huge = Buffer.alloc(21 * 1024 * 1024, 'a');  // over the import's own limit too
+    await broker.get('/admin/contacts/import');
+    assert.equal((await upload(broker, huge)).status, 413, 'the import limit holds for the signed-in form');
+    // A wrong token or no session: the larger limit is refused before the body is read, and
+    // the admin UI says why instead of a bare 413.
+    const forged = await upload(broker, huge, { csrf: 'forged' });
+    assert.equal(forged.status, 403);
+    assert.match(decodeEntities(forged.body), /Formular abgelaufen/);
+    const form = new FormData();
+    form.append('file', new Blob([huge], { type: 'text/csv' }), 'k.csv');
+    const anonymous = await fetch(server.url(`/admin/contacts/import?csrf=${encodeURIComponent(broker.csrf)}`),
+                                  { method: 'POST', body: form, redirect: 'manual' });
+    assert.equal(anonymous.status, 303);
+    assert.equal(anonymous.headers.get('location'), '/admin/login?done=expired');
+    assert.equal(server.sqlValue("SELECT count(*) FROM import_jobs WHERE file_name = 'k.csv'"), '0');
+  });
+
   test('a refused file says why; no file is an error at the field', async () => {
     const id = await startedJob(broker, Buffer.from('Vorname;Nachname\nA;B\n'));
     const status = await waitForJob(broker, id);
