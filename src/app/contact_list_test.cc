@@ -311,7 +311,8 @@ std::vector<storage::ContactListSql> TypicalStatements(storage::SqlDialect d,
     }
     if (d == storage::SqlDialect::kSqlite && f.sort == "id" && storage::HasValueFilters(f) &&
         !storage::IsSubstringSearch(f)) {
-      out.push_back(storage::ContactIdWindowSql(d, tenant, f, 51, storage::kSearchWindowRows));
+      out.push_back(storage::ContactListWindowSql(d, tenant, f, 0, 51, storage::kSearchWindowRows,
+                                                  storage::WindowOutside::kValueFilters));
       out.push_back(storage::ContactIdByFilterSql(d, tenant, f, 51));
     }
     if (f.sort == "name" && !f.descending) {

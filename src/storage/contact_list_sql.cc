@@ -121,7 +121,9 @@ void AddMatchesFromWhere(Builder& b, core::TenantId tenant, const core::ContactL
   // FTS5 takes a rowid range itself: matches before the cursor are skipped, not read.
   if (f.after_id > 0) b.Text(" AND contacts_fts.rowid > ").Param(std::int64_t{f.after_id});
   b.Text(" AND c.tenant_id = ").Param(tenant).Text(" AND c.erased_at IS NULL");
-  AddFilters(b, f);
+  core::ContactListFilter others = f;
+  others.after_id = 0;  // applied to the index above
+  AddFilters(b, others);
 }
 
 // PostgreSQL: FROM <the tenant's live matches with their sort and filter keys> s WHERE <other
@@ -182,15 +184,26 @@ ContactListSql SearchMatchCountSql(SqlDialect dialect, const core::ContactListFi
 
 ContactListSql ContactListWindowSql(SqlDialect dialect, core::TenantId tenant,
                                     const core::ContactListFilter& filter, std::int64_t offset,
-                                    int limit, std::int64_t window) {
+                                    int limit, std::int64_t window, WindowOutside outside) {
+  core::ContactListFilter inside = filter, values = filter;
+  if (outside == WindowOutside::kValueFilters) {
+    inside.state.clear(), inside.basis.clear(), inside.kontaktart.clear();
+    values.after_id = 0;  // the cursor is the window's own start
+  }
   Builder b(dialect);
   b.Text("SELECT " + ContactColumnsOf("w") + ", w.list_state FROM (SELECT ");
-  b.Text(ContactColumnsOf("c") + ", c.list_state, c.search_key, c.sort_name, c.sort_ort");
-  AddFromWhere(b, tenant, filter, WithSearch::kNo);
-  b.Text(OrderBy(dialect, filter, "c")).Text(" LIMIT ").Param(window).Text(") AS w WHERE ");
-  // The key holds the folded text as it is: a plain substring test, no pattern characters.
-  b.Text(b.postgres() ? "strpos(w.search_key, " : "instr(w.search_key, ");
-  b.Param(filter.search).Text(") > 0");
+  b.Text(ContactColumnsOf("c") + ", c.list_state");
+  if (outside == WindowOutside::kSearch) b.Text(", c.search_key");
+  if (filter.sort != "id") b.Text(", c.sort_name, c.sort_ort");  // the outer ORDER BY's keys
+  AddFromWhere(b, tenant, inside, WithSearch::kNo);
+  b.Text(OrderBy(dialect, filter, "c")).Text(" LIMIT ").Param(window).Text(") AS w WHERE TRUE");
+  if (outside == WindowOutside::kSearch) {
+    // The key holds the folded text as it is: a plain substring test, no pattern characters.
+    b.Text(b.postgres() ? " AND strpos(w.search_key, " : " AND instr(w.search_key, ");
+    b.Param(filter.search).Text(") > 0");
+  } else {
+    AddFilters(b, values, "w");
+  }
   b.Text(OrderBy(dialect, filter, "w"));
   b.Text(" LIMIT ").Param(std::int64_t{limit}).Text(" OFFSET ").Param(offset);
   return b.Done();
@@ -229,22 +242,6 @@ ContactListSql ContactListPageSql(SqlDialect dialect, core::TenantId tenant,
 
 bool HasValueFilters(const core::ContactListFilter& filter) {
   return !filter.state.empty() || !filter.basis.empty() || !filter.kontaktart.empty();
-}
-
-ContactListSql ContactIdWindowSql(SqlDialect dialect, core::TenantId tenant,
-                                  const core::ContactListFilter& filter, int limit,
-                                  std::int64_t window) {
-  Builder b(dialect);
-  b.Text("SELECT " + ContactColumnsOf("w") + ", w.list_state FROM (SELECT ");
-  b.Text(ContactColumnsOf("c") + ", c.list_state FROM contacts c WHERE c.tenant_id = ");
-  b.Param(tenant).Text(" AND c.erased_at IS NULL AND c.id > ");
-  b.Param(std::int64_t{filter.after_id}).Text(" ORDER BY c.id LIMIT ").Param(window);
-  b.Text(") AS w WHERE TRUE");
-  core::ContactListFilter values = filter;
-  values.after_id = 0;
-  AddFilters(b, values, "w");
-  b.Text(" ORDER BY w.id LIMIT ").Param(std::int64_t{limit});
-  return b.Done();
 }
 
 ContactListSql ContactIdByFilterSql(SqlDialect dialect, core::TenantId tenant,

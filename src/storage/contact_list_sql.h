@@ -48,23 +48,26 @@ bool IsSubstringSearch(const core::ContactListFilter& filter);
 ContactListSql SearchMatchCountSql(SqlDialect dialect, const core::ContactListFilter& filter,
                                    std::int64_t cap);
 
-// Like ContactListPageSql for a substring search, but reads only the first `window` contacts
-// matching the other filters in sort order and keeps those whose search key holds the text.
-// Exact when it returns `limit` rows; fewer rows say nothing about the rest.
+// What a window (below) leaves to be checked on its rows: the search text (a dense substring
+// search) or the state, legal basis and Kontaktart (SQLite's id-order pages).
+enum class WindowOutside { kSearch, kValueFilters };
+
+// Like ContactListPageSql, but reads only the first `window` contacts in sort order that match
+// the filter's other conditions (those not `outside`), and keeps those whose rows pass what
+// is `outside`. Exact when it returns `limit` rows; fewer rows say nothing about the rest.
 ContactListSql ContactListWindowSql(SqlDialect dialect, core::TenantId tenant,
                                     const core::ContactListFilter& filter, std::int64_t offset,
-                                    int limit, std::int64_t window);
+                                    int limit, std::int64_t window,
+                                    WindowOutside outside = WindowOutside::kSearch);
 
 // SQLite, id order from the cursor with a state, legal basis or Kontaktart filter (the API's
 // cursor pages): SQLite keeps no statistics per value, so it would walk the primary key from
 // the cursor even for a state no contact has. The store reads the page from the first `window`
-// contacts after the cursor (ContactIdWindowSql, exact when it fills the page), else through
+// contacts after the cursor (ContactListWindowSql with WindowOutside::kValueFilters, exact
+// when it fills the page), else through
 // the filter's own index, sorted by id (ContactIdByFilterSql: "+c.id" keeps the primary key
 // out of both the range and the order).
 bool HasValueFilters(const core::ContactListFilter& filter);
-ContactListSql ContactIdWindowSql(SqlDialect dialect, core::TenantId tenant,
-                                  const core::ContactListFilter& filter, int limit,
-                                  std::int64_t window);
 ContactListSql ContactIdByFilterSql(SqlDialect dialect, core::TenantId tenant,
                                     const core::ContactListFilter& filter, int limit);
 

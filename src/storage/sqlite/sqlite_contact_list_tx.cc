@@ -48,8 +48,9 @@ Result<std::int64_t> CountOf(SqliteDb& db, const ContactListSql& q) {
 Result<std::vector<core::ContactListRow>> SqliteTx::ListContactRows(
     core::TenantId tenant, const core::ContactListFilter& filter, std::int64_t offset, int limit) {
   if (filter.sort == "id" && offset == 0 && !IsSubstringSearch(filter) && HasValueFilters(filter)) {
-    auto rows = ListRows(
-        db_, ContactIdWindowSql(SqlDialect::kSqlite, tenant, filter, limit, kSearchWindowRows));
+    auto rows =
+        ListRows(db_, ContactListWindowSql(SqlDialect::kSqlite, tenant, filter, 0, limit,
+                                           kSearchWindowRows, WindowOutside::kValueFilters));
     if (!rows || rows->size() == static_cast<std::size_t>(limit)) return rows;
     return ListRows(db_, ContactIdByFilterSql(SqlDialect::kSqlite, tenant, filter, limit));
   }
