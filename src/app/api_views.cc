@@ -67,6 +67,10 @@ Result<T> ReadInto(core::Store& store, Fn load) {
 
 }  // namespace
 
+ApiContact NewApiContact(const core::Crypto& crypto, const core::Contact& contact) {
+  return ContactView(crypto, contact, core::ConsentState::kNone);
+}
+
 Result<ApiContact> LoadApiContact(core::Store& store, const core::Crypto& crypto,
                                   core::TenantId tenant, core::ContactId id) {
   return ReadInto<ApiContact>(store, [&](core::ReadTx& tx) -> Result<ApiContact> {

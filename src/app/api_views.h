@@ -21,6 +21,10 @@ struct ApiContact {
   std::string etag;
 };
 
+// A contact just created (as CreateContactByBroker stored it): no consent, no deletion
+// request yet, so its view needs no read.
+ApiContact NewApiContact(const core::Crypto& crypto, const core::Contact& contact);
+
 // The contact `id` (erased ones are kNotFound: the API shows only live contacts).
 core::Result<ApiContact> LoadApiContact(core::Store& store, const core::Crypto& crypto,
                                         core::TenantId tenant, core::ContactId id);

@@ -184,7 +184,8 @@ Result<AdminFormOutcome> CreateContactByBroker(core::Store& store, const core::C
     core::Contact c{0, actor.tenant, applied.data, basis, now, now, false, external_id};
     auto id = tx.InsertContact(c);
     if (!id) return id.error();
-    outcome.id = *id;
+    outcome.id = c.id = *id;
+    outcome.created = c;
     json payload = BrokerContext(actor, now);
     payload["act"] = "create_contact";
     payload["contact"] = ContactDataJson(c.data);

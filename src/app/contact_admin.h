@@ -40,6 +40,7 @@ struct AdminFormOutcome {
   std::int64_t id = 0;
   core::FieldErrors errors;
   bool precondition_failed = false;  // the contact changed since the caller's ETag
+  core::Contact created = {};        // CreateContactByBroker: the new contact as stored
   bool saved() const { return errors.empty() && !precondition_failed; }
 };
 

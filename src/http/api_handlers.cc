@@ -333,11 +333,9 @@ class Routes {
     return form;
   }
 
-  Response Created(const Call& call, core::ContactId id) const {
-    auto contact = app::LoadApiContact(s_.store, s_.crypto, Tenant(call), id);
-    if (!contact) return ErrorProblem(contact.error());
-    Response r = ContactResponse(201, *contact);
-    r.headers.emplace_back("Location", "/api/v1/contacts/" + std::to_string(id));
+  Response Created(const core::Contact& contact) const {
+    Response r = ContactResponse(201, app::NewApiContact(s_.crypto, contact));
+    r.headers.emplace_back("Location", "/api/v1/contacts/" + std::to_string(contact.id));
     return r;
   }
 
@@ -348,7 +346,7 @@ class Routes {
                                               std::get<core::Form>(form));
     if (!outcome) return ErrorProblem(outcome.error());
     if (!outcome->errors.empty()) return ValidationProblem(outcome->errors);
-    return Created(call, outcome->id);
+    return Created(outcome->created);
   }
 
   Response Updated(const Call& call, const core::Result<app::AdminFormOutcome>& outcome,
@@ -408,7 +406,7 @@ class Routes {
                       [](const core::FieldError& e) { return e.field == "external_id"; });
       if (lost_race) continue;  // created meanwhile by a concurrent request: update it
       if (!outcome->errors.empty()) return ValidationProblem(outcome->errors);
-      return Created(call, outcome->id);
+      return Created(outcome->created);
     }
     return Problem(409, "Conflict", "The contact was changed concurrently; retry.");
   }

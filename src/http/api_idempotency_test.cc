@@ -160,19 +160,33 @@ TEST_F(ApiIdempotencyTest, ARetryAfterTheActWasLostCarriesItOut) {
 }
 
 TEST_F(ApiIdempotencyTest, AFailureAfterTheActIsAnsweredAsCarriedOut) {
-  const json body = {{"email", "udo@example.com"}, {"nachname", "Danach"}, {"vorname", "Udo"}};
-  // The reservation and the create commit; reading the new contact back fails.
+  const core::ContactId id = f_.AddContact(tenant_, "udo@example.com", "Danach");
+  const std::string path = "/api/v1/contacts/" + std::to_string(id) + "/consents";
+  const json body = {
+      {"action", "grant"}, {"source", "Telefon"}, {"note", "Anruf"}, {"date", "2026-11-29"}};
+  // Consents recorded: "Einwilligung" activities (the consent record itself is one per purpose).
+  auto consents = [&] {
+    int n = 0;
+    EXPECT_TRUE(f_.store->Read([&](core::ReadTx& tx) -> core::Status {
+      auto all = tx.ListActivities(tenant_, id);
+      if (!all) return all.error();
+      for (const auto& a : *all) n += a.type == core::ActivityType::kEinwilligung;
+      return {};
+    }));
+    return n;
+  };
+  // The reservation and the consent commit; reading the consents back for the answer fails.
   store_.FailReadsAfter(2);
-  Response first = Post("/api/v1/contacts", body, "create-3");
+  Response first = Post(path, body, "consent-1");
   store_.Heal();
   EXPECT_EQ(first.status, 409) << first.body;
   EXPECT_EQ(Title(first), "Request already carried out");
-  EXPECT_EQ(ContactsNamed("Danach"), 1);
+  EXPECT_EQ(consents(), 1);
 
-  Response retry = Post("/api/v1/contacts", body, "create-3");
+  Response retry = Post(path, body, "consent-1");
   EXPECT_EQ(retry.status, 409);
   EXPECT_TRUE(Replayed(retry));
-  EXPECT_EQ(ContactsNamed("Danach"), 1);
+  EXPECT_EQ(consents(), 1);
 }
 
 }  // namespace

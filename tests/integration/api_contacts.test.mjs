@@ -94,10 +94,16 @@ describe('API keys', () => {
 
 describe('creating contacts', () => {
   test('a created contact answers 201 with Location and ETag, and its evidence names the API', async () => {
-    const res = await api.post('/api/v1/contacts', newContact({ plz: '10115', ort: 'Berlin', legal_basis: 'own_enquiry' }));
+    const res = await api.post('/api/v1/contacts', newContact({ plz: '10115', ort: 'Berlin', legal_basis: 'own_enquiry',
+                                                                telefon: '030 1234567' }));
     assert.equal(res.status, 201, res.body);
     assert.equal(res.headers.get('location'), `/api/v1/contacts/${res.json.id}`);
     assert.match(res.headers.get('etag'), /^"[0-9a-f]{32}"$/);
+    // The answer is the contact as stored: the same body and ETag as reading it back.
+    const read = await api.get(`/api/v1/contacts/${res.json.id}`);
+    assert.deepEqual(res.json, read.json);
+    assert.equal(res.headers.get('etag'), read.headers.get('etag'));
+    assert.equal(res.json.telefon, '+49 30 1234567', 'normalized as stored');
     assert.equal(res.json.legal_basis, 'own_enquiry');
     assert.equal(res.json.consent_state, 'none');
     const activities = await api.get(`/api/v1/contacts/${res.json.id}/activities`);
