@@ -923,9 +923,7 @@ class Routes {
     if (method == "DELETE") {
       auto removed = app::DeleteWebhookEndpoint(s_.store, s_.clock, call.actor, *id);
       if (!removed) return ErrorProblem(removed.error());
-      Response r;
-      r.status = 204;
-      return r;
+      return NoContent();
     }
     if (method != "PATCH") return MethodNotAllowed("GET, PATCH, DELETE");
     auto parsed = ReadJsonObject(call.request);
