@@ -206,7 +206,7 @@ class PgStore final : public core::Store {
   // the deferred one first — holding no other lock there, it may wait for its heads.
   void CommitBatch(std::vector<std::unique_ptr<Unit>> batch) {
     core::Status begin = EnsureWriter();
-    if (begin) begin = writer_db_->Exec("BEGIN");
+    if (begin) begin = writer_db_->Exec("BEGIN; SAVEPOINT unit");
     if (!begin) {
       for (const auto& u : batch) u->done.set_value(begin);
       return;
@@ -218,12 +218,11 @@ class PgStore final : public core::Store {
     std::size_t ran = 0;
     for (; ran < batch.size(); ++ran) {
       Unit& unit = *batch[ran];
-      core::Status status = RunUnit(db, tx, unit);
+      core::Status status = RunUnit(db, tx, unit, /*first=*/ran == 0);
       if (tx.deferred()) break;
       results.push_back(std::move(status));
     }
-    core::Status commit = db.Exec("COMMIT");
-    if (!commit) (void)db.Exec("ROLLBACK");
+    core::Status commit = Commit(db);
     for (std::size_t i = 0; i < ran; ++i) batch[i]->done.set_value(commit ? results[i] : commit);
     if (ran < batch.size()) {
       ++batch[ran]->deferrals;
@@ -232,8 +231,10 @@ class PgStore final : public core::Store {
     }
   }
 
-  static core::Status RunUnit(PgConn& db, PgTx& tx, Unit& unit) {
-    CONSENTD_RETURN_IF_ERROR(db.Exec("SAVEPOINT unit"));
+  // Each unit runs in the savepoint "unit", set in the round trip that begins the batch's
+  // transaction or releases the previous unit's savepoint; COMMIT releases the last.
+  static core::Status RunUnit(PgConn& db, PgTx& tx, Unit& unit, bool first) {
+    if (!first) CONSENTD_RETURN_IF_ERROR(db.Exec("RELEASE SAVEPOINT unit; SAVEPOINT unit"));
     // A unit put back before waits for its chain heads like the first unit of a batch.
     tx.BeginUnit(/*wait=*/unit.deferrals > 0);
     core::Status status = RunGuarded(unit.fn, tx);
@@ -246,8 +247,19 @@ class PgStore final : public core::Store {
       CONSENTD_RETURN_IF_ERROR(db.Exec("ROLLBACK TO SAVEPOINT unit"));
       tx.RollBackUnit();
     }
-    (void)db.Exec("RELEASE SAVEPOINT unit");
     return status;
+  }
+
+  // COMMIT of a transaction that has failed (a savepoint that could not be set or rolled
+  // back) would answer success and roll back: such a batch is rolled back and fails.
+  static core::Status Commit(PgConn& db) {
+    if (db.in_failed_transaction()) {
+      (void)db.Exec("ROLLBACK");
+      return core::Internal("the batch transaction failed; nothing of it was committed");
+    }
+    core::Status commit = db.Exec("COMMIT");
+    if (!commit) (void)db.Exec("ROLLBACK");
+    return commit;
   }
 
   const std::string url_;

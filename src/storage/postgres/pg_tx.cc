@@ -10,15 +10,18 @@ using core::Status;
 using namespace rows;  // NOLINT(google-build-using-namespace): this file's own helpers
 
 void PgTx::BeginUnit(bool wait) {
-  tenant_ = 0;
+  tenant_before_unit_ = tenant_;
   heads_before_unit_ = locked_heads_;
+  known_heads_before_unit_ = known_heads_;
   wait_always_ = wait;
   deferred_ = false;
 }
 
 void PgTx::RollBackUnit() {
-  tenant_ = 0;
+  // ROLLBACK TO SAVEPOINT restores consentd.tenant_id as it was when the unit began.
+  tenant_ = tenant_before_unit_;
   locked_heads_ = heads_before_unit_;
+  known_heads_ = known_heads_before_unit_;
 }
 
 Status PgTx::Scope(core::TenantId tenant, bool lock_head) {
@@ -34,15 +37,20 @@ Status PgTx::Scope(core::TenantId tenant, bool lock_head) {
     return {};
   }
   const bool wait = wait_always_ || locked_heads_.empty() || tenant > *locked_heads_.rbegin();
-  auto r = db_.Query("SELECT consentd_enter_tenant($1, $2)",
+  auto r = db_.Query("SELECT entered, seq, hash FROM consentd_enter_tenant_head($1, $2)",
                      PgParams().Add(tenant).Add(wait ? "true" : "false"));
   if (!r) return r.error();
-  if (r->row(0).ColumnInt(0) == 0) {
+  if (r->rows() != 1) return core::Internal("consentd_enter_tenant_head answered no row");
+  const PgRow row = r->row(0);
+  if (row.ColumnInt(0) == 0) {
     deferred_ = true;
     return core::Error{core::ErrorCode::kUnavailable,
                        "tenant " + std::to_string(tenant) + " is busy on another node"};
   }
   locked_heads_.insert(tenant);
+  if (!row.ColumnIsNull(1)) {  // no head yet: LockChainHead creates it
+    known_heads_[tenant] = core::ChainHead{row.ColumnInt(1), row.ColumnText(2)};
+  }
   tenant_ = tenant;
   return {};
 }
@@ -264,6 +272,7 @@ Result<core::TenantId> PgTx::InsertTenant(const core::Tenant& t) {
                         PgParams().Add(*id).Add(core::kGenesisHash));
   if (!head) return head.error();
   locked_heads_.insert(*id);  // an inserted row is this transaction's until it ends
+  known_heads_[*id] = core::ChainHead{0, std::string(core::kGenesisHash)};
   return *id;
 }
 
@@ -399,44 +408,55 @@ Status PgTx::DeleteSearchProfile(core::TenantId tenant, core::ContactId contact,
 Result<core::ChainHead> PgTx::LockChainHead(core::TenantId tenant) {
   // The row lock is held until the transaction ends: appends of one tenant from any node
   // take turns, so the chain never forks.
+  CONSENTD_RETURN_IF_ERROR(Scope(tenant));
+  if (auto known = known_heads_.find(tenant); known != known_heads_.end()) return known->second;
   const std::string lock = "SELECT seq, hash FROM chain_heads WHERE tenant_id = $1 FOR UPDATE";
   auto read = [](const PgRow& r) { return core::ChainHead{r.ColumnInt(0), r.ColumnText(1)}; };
-  auto head = OneOrNone<core::ChainHead>(TenantQuery(tenant, lock, PgParams().Add(tenant)), read);
+  auto head = OneOrNone<core::ChainHead>(db_.Query(lock, PgParams().Add(tenant)), read);
   if (!head) return head.error();
-  if (*head) return **head;
-  auto created = db_.Query(
-      "INSERT INTO chain_heads (tenant_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT DO NOTHING",
-      PgParams().Add(tenant).Add(core::kGenesisHash));
-  if (!created) return created.error();
-  return OneOrNotFound<core::ChainHead>(db_.Query(lock, PgParams().Add(tenant)), read,
-                                        "chain head");
+  if (!*head) {
+    auto created = db_.Query(
+        "INSERT INTO chain_heads (tenant_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT DO NOTHING",
+        PgParams().Add(tenant).Add(core::kGenesisHash));
+    if (!created) return created.error();
+    head = OneOrNone<core::ChainHead>(db_.Query(lock, PgParams().Add(tenant)), read);
+    if (!head) return head.error();
+    if (!*head) return core::NotFound("chain head");
+  }
+  known_heads_[tenant] = **head;
+  return **head;
 }
 
+// The activity, its payload and the new chain head in one statement: one round trip.
 Result<core::ActivityId> PgTx::AppendActivity(const core::Activity& a) {
-  auto id = ReturnedId(TenantQuery(a.tenant_id,
-                                   "INSERT INTO activities (tenant_id, seq, contact_id, type, "
-                                   "author_user_id, created_at, payload_sha256, prev_hash, hash) "
-                                   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-                                   PgParams()
-                                       .Add(a.tenant_id)
-                                       .Add(a.seq)
-                                       .Add(a.contact_id)
-                                       .Add(core::ActivityTypeName(a.type))
-                                       .Add(a.author_user_id)
-                                       .Add(a.created_at)
-                                       .Add(a.payload_sha256)
-                                       .Add(a.prev_hash)
-                                       .Add(a.hash)));
-  if (!id) return id.error();
-  auto payload = db_.Query(
-      "INSERT INTO activity_payloads (activity_id, tenant_id, payload) VALUES ($1, $2, $3)",
-      PgParams().Add(*id).Add(a.tenant_id).Add(a.payload));
-  if (!payload) return payload.error();
-  auto head = db_.Query("UPDATE chain_heads SET seq = $2, hash = $3 WHERE tenant_id = $1",
-                        PgParams().Add(a.tenant_id).Add(a.seq).Add(a.hash));
-  if (!head) return head.error();
-  if (head->affected() == 0) return core::Internal("chain head not locked before appending");
-  return *id;
+  auto r =
+      TenantQuery(a.tenant_id,
+                  "WITH activity AS ("
+                  " INSERT INTO activities (tenant_id, seq, contact_id, type, author_user_id,"
+                  " created_at, payload_sha256, prev_hash, hash)"
+                  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id),"
+                  " payload AS (INSERT INTO activity_payloads (activity_id, tenant_id, payload)"
+                  " SELECT id, $1, $10 FROM activity),"
+                  " head AS (UPDATE chain_heads SET seq = $2, hash = $9 WHERE tenant_id = $1"
+                  " RETURNING 1)"
+                  " SELECT (SELECT id FROM activity), (SELECT count(*) FROM head)",
+                  PgParams()
+                      .Add(a.tenant_id)
+                      .Add(a.seq)
+                      .Add(a.contact_id)
+                      .Add(core::ActivityTypeName(a.type))
+                      .Add(a.author_user_id)
+                      .Add(a.created_at)
+                      .Add(a.payload_sha256)
+                      .Add(a.prev_hash)
+                      .Add(a.hash)
+                      .Add(a.payload));
+  if (!r) return r.error();
+  if (r->rows() != 1 || r->row(0).ColumnInt(1) == 0) {
+    return core::Internal("chain head not locked before appending");
+  }
+  known_heads_[a.tenant_id] = core::ChainHead{a.seq, a.hash};
+  return r->row(0).ColumnInt(0);
 }
 
 Result<core::LinkTokenId> PgTx::InsertLinkToken(const core::LinkToken& t) {

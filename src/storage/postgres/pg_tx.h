@@ -12,6 +12,7 @@
 // batch (deferred()), where it waits holding nothing.
 #pragma once
 
+#include <map>
 #include <set>
 
 #include "core/store.h"
@@ -26,9 +27,11 @@ class PgTx final : public core::WriteTx {
   PgTx(PgConn& db, Mode mode) : db_(db), mode_(mode) {}
 
   // Called before each unit of a write batch. `wait` lets the unit wait for any chain head
-  // (a unit deferred before, retried).
+  // (a unit deferred before, retried). What earlier units of the batch established (the
+  // tenant for row-level security, locked chain heads and their values) carries over.
   void BeginUnit(bool wait);
-  // After the unit's savepoint was rolled back: its locks are gone.
+  // After the unit's savepoint was rolled back: its locks, its tenant setting and its chain
+  // appends are gone, so is what this object remembered of them.
   void RollBackUnit();
   // Whether the unit failed only because a chain head was busy and should run again later.
   bool deferred() const { return deferred_; }
@@ -239,7 +242,13 @@ class PgTx final : public core::WriteTx {
   const Mode mode_;
   core::TenantId tenant_ = 0;              // set for row-level security, 0: none
   std::set<core::TenantId> locked_heads_;  // of the whole batch transaction
+  // The locked heads' values as this transaction last read or wrote them: nobody else can
+  // change a locked head, so a later unit of the batch needs no read.
+  std::map<core::TenantId, core::ChainHead> known_heads_;
+  // The above as they were when the unit began, restored when it is rolled back.
+  core::TenantId tenant_before_unit_ = 0;
   std::set<core::TenantId> heads_before_unit_;
+  std::map<core::TenantId, core::ChainHead> known_heads_before_unit_;
   bool wait_always_ = false;
   bool deferred_ = false;
 };
