@@ -73,15 +73,18 @@ Result<std::vector<core::ApiKey>> ListApiKeys(core::Store& store, core::TenantId
   return keys;
 }
 
-Result<ApiPrincipal> AuthenticateApiKey(core::Store& store, const core::Crypto& crypto,
-                                        std::string_view secret) {
+Result<ApiPrincipal> ApiKeyChecker::Authenticate(std::string_view secret) const {
   const auto denied = core::Error{core::ErrorCode::kPermissionDenied, "no valid API key"};
   if (secret.size() != kSecretLength || !secret.starts_with(kApiKeyPrefix)) return denied;
   ApiPrincipal principal;
-  auto status = store.Read([&](core::ReadTx& tx) -> Status {
-    auto key = tx.FindApiKey(crypto.Sha256Hex(secret));
+  auto status = store_.Read([&](core::ReadTx& tx) -> Status {
+    auto key = tx.FindApiKey(crypto_.Sha256Hex(secret));
     if (!key) return key.error();
     principal.key = std::move(*key);
+    if (auto known = RememberedSystemUser(principal.key.tenant_id)) {
+      principal.system_user = *known;
+      return {};
+    }
     auto system = tx.FindSystemUser(principal.key.tenant_id);
     if (!system) return system.error();
     principal.system_user = system->id;
@@ -90,7 +93,16 @@ Result<ApiPrincipal> AuthenticateApiKey(core::Store& store, const core::Crypto& 
   if (!status && status.error().code == core::ErrorCode::kNotFound) return denied;
   if (!status) return status.error();
   if (principal.key.revoked_at) return denied;
+  std::lock_guard lock(mutex_);
+  system_users_.emplace(principal.key.tenant_id, principal.system_user);
   return principal;
+}
+
+std::optional<core::UserId> ApiKeyChecker::RememberedSystemUser(core::TenantId tenant) const {
+  std::lock_guard lock(mutex_);
+  auto found = system_users_.find(tenant);
+  if (found == system_users_.end()) return std::nullopt;
+  return found->second;
 }
 
 core::Status PruneIdempotencyRecords(core::Store& store, const core::Clock& clock) {

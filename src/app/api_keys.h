@@ -4,8 +4,11 @@
 #pragma once
 
 #include <chrono>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "app/audit.h"
@@ -45,9 +48,25 @@ struct ApiPrincipal {
   }
 };
 
-// The live key `secret` is; kPermissionDenied for anything else (unknown, revoked, malformed).
-core::Result<ApiPrincipal> AuthenticateApiKey(core::Store& store, const core::Crypto& crypto,
-                                              std::string_view secret);
+// Checks the keys of API requests. Thread-safe; borrows its store and crypto. A tenant's
+// system user never changes, so it is read with the tenant's first request and remembered:
+// every later request needs only the key's own lookup.
+class ApiKeyChecker {
+ public:
+  ApiKeyChecker(core::Store& store, const core::Crypto& crypto) : store_(store), crypto_(crypto) {}
+
+  // The live key `secret` is; kPermissionDenied for anything else (unknown, revoked,
+  // malformed).
+  core::Result<ApiPrincipal> Authenticate(std::string_view secret) const;
+
+ private:
+  std::optional<core::UserId> RememberedSystemUser(core::TenantId tenant) const;
+
+  core::Store& store_;
+  const core::Crypto& crypto_;
+  mutable std::mutex mutex_;
+  mutable std::unordered_map<core::TenantId, core::UserId> system_users_;
+};
 
 // An Idempotency-Key is honoured for this long after its first request.
 inline constexpr std::chrono::hours kIdempotencyRetention{24};

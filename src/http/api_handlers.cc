@@ -1054,7 +1054,7 @@ class Routes {
 };
 
 // The key of the request's bearer token, or the 401 to answer.
-std::variant<app::ApiPrincipal, Response> Authenticate(const ApiServices& s,
+std::variant<app::ApiPrincipal, Response> Authenticate(const app::ApiKeyChecker& keys,
                                                        const Request& request) {
   const std::string header = request.Header("authorization");
   constexpr std::string_view kBearer = "Bearer ";
@@ -1067,7 +1067,7 @@ std::variant<app::ApiPrincipal, Response> Authenticate(const ApiServices& s,
     return unauthorized("Send an API key as `Authorization: Bearer <key>`.",
                         "Bearer realm=\"consentd\"");
   }
-  auto principal = app::AuthenticateApiKey(s.store, s.crypto, header.substr(kBearer.size()));
+  auto principal = keys.Authenticate(header.substr(kBearer.size()));
   if (!principal && principal.error().code == core::ErrorCode::kPermissionDenied) {
     return unauthorized("The API key is unknown or revoked.",
                         "Bearer realm=\"consentd\", error=\"invalid_token\"");
@@ -1220,7 +1220,7 @@ std::optional<Response> ApiHandlers::Handle(const Request& request) const {
     return r;
   }
   if (request.path.rfind(kPrefix, 0) != 0) return Problem(404, "Not Found", "No such route.");
-  auto auth = Authenticate(services_, request);
+  auto auth = Authenticate(keys_, request);
   if (auto* problem = std::get_if<Response>(&auth)) return std::move(*problem);
   auto& principal = std::get<app::ApiPrincipal>(auth);
   // HEAD is answered as GET; the server sends the headers without the body.

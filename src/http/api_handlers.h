@@ -9,6 +9,7 @@
 #include <optional>
 #include <string_view>
 
+#include "app/api_keys.h"
 #include "app/webhooks.h"
 #include "core/ports.h"
 #include "core/store.h"
@@ -35,13 +36,15 @@ Response Problem(int status, std::string_view title, std::string_view detail,
 // Thread-safe; borrows its services.
 class ApiHandlers {
  public:
-  explicit ApiHandlers(ApiServices services) : services_(services) {}
+  explicit ApiHandlers(ApiServices services)
+      : services_(services), keys_(services.store, services.crypto) {}
 
   // The response for a request under /api; nullopt for other paths.
   std::optional<Response> Handle(const Request& request) const;
 
  private:
   ApiServices services_;
+  app::ApiKeyChecker keys_;
 };
 
 }  // namespace consentd::http
