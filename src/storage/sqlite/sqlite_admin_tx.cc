@@ -35,9 +35,7 @@ Status SqliteTx::UpdateUser(const core::User& u) {
               "WHERE tenant_id = ? AND id = ? AND role <> 'system'");
   s.Bind(1, u.name).Bind(2, core::RoleName(u.role)).Bind(3, u.password_hash);
   s.Bind(4, std::int64_t{u.active ? 1 : 0}).Bind(5, u.tenant_id).Bind(6, u.id);
-  CONSENTD_RETURN_IF_ERROR(s.Run());
-  if (db_.Changes() == 0) return core::NotFound("user " + std::to_string(u.id));
-  return {};
+  return s.RunChanging("user " + std::to_string(u.id));
 }
 
 Result<core::Session> SqliteTx::FindSession(std::string_view token_hash) {

@@ -60,9 +60,7 @@ Status SqliteTx::RevokeApiKey(core::TenantId tenant, std::int64_t id, core::Time
               "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) "
               "WHERE tenant_id = ? AND id = ?");
   s.Bind(1, core::FormatIso(now)).Bind(2, tenant).Bind(3, id);
-  CONSENTD_RETURN_IF_ERROR(s.Run());
-  if (db_.Changes() == 0) return core::NotFound("API key " + std::to_string(id));
-  return {};
+  return s.RunChanging("API key " + std::to_string(id));
 }
 
 Status SqliteTx::InsertIdempotency(const core::IdempotencyRecord& r) {
@@ -80,9 +78,7 @@ Status SqliteTx::CompleteIdempotency(const core::IdempotencyRecord& r) {
               "WHERE tenant_id = ? AND api_key_id = ? AND key = ? AND status = 0");
   s.Bind(1, std::int64_t{r.status}).Bind(2, r.response).Bind(3, r.tenant_id);
   s.Bind(4, r.api_key_id).Bind(5, r.key);
-  CONSENTD_RETURN_IF_ERROR(s.Run());
-  if (db_.Changes() == 0) return core::NotFound("idempotency key");
-  return {};
+  return s.RunChanging("idempotency key");
 }
 
 Status SqliteTx::MarkIdempotencyApplied(core::TenantId tenant, std::int64_t api_key,
@@ -91,9 +87,7 @@ Status SqliteTx::MarkIdempotencyApplied(core::TenantId tenant, std::int64_t api_
               "UPDATE idempotency_keys SET applied = 1 "
               "WHERE tenant_id = ? AND api_key_id = ? AND key = ? AND status = 0");
   s.Bind(1, tenant).Bind(2, api_key).Bind(3, key);
-  CONSENTD_RETURN_IF_ERROR(s.Run());
-  if (db_.Changes() == 0) return core::NotFound("idempotency key");
-  return {};
+  return s.RunChanging("idempotency key");
 }
 
 Status SqliteTx::DeleteIdempotency(core::TenantId tenant, std::int64_t api_key,

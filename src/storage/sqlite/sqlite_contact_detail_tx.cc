@@ -55,9 +55,7 @@ Status SqliteTx::UpdateImportJob(const core::ImportJob& j) {
   s.Bind(8, j.failure).Bind(9, core::FormatIso(j.updated_at));
   BindOptionalText(s, 10, IsoOrNull(j.finished_at));
   s.Bind(11, j.tenant_id).Bind(12, j.id);
-  CONSENTD_RETURN_IF_ERROR(s.Run());
-  if (db_.Changes() == 0) return core::NotFound("import job " + std::to_string(j.id));
-  return {};
+  return s.RunChanging("import job " + std::to_string(j.id));
 }
 
 }  // namespace consentd::storage

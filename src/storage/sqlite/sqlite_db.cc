@@ -132,6 +132,12 @@ core::Status Statement::Run() {
   return status_;
 }
 
+core::Status Statement::RunChanging(const std::string& what) {
+  CONSENTD_RETURN_IF_ERROR(Run());
+  if (db_.Changes() == 0) return core::NotFound(what);
+  return {};
+}
+
 void Statement::Reset() {
   if (stmt_) {
     sqlite3_reset(stmt_);

@@ -61,6 +61,9 @@ class Statement {
   bool Step();
   // Runs a statement without rows (or to its end).
   core::Status Run();
+  // Runs an UPDATE or DELETE that must change a row: kNotFound naming `what` when it
+  // changed none (the row is missing or belongs to another tenant).
+  core::Status RunChanging(const std::string& what);
   // Makes the statement ready to run again with new bindings.
   void Reset();
   core::Status status() const { return status_; }

@@ -69,9 +69,7 @@ Status SqliteTx::SaveDeletionDecision(const core::DeletionCase& k) {
   s.Bind(7, std::int64_t{k.extended_months}).Bind(8, k.extension_reason);
   BindOptionalText(s, 9, IsoOrNull(k.reminder_sent_at));
   s.Bind(10, k.request.tenant_id).Bind(11, k.request.id);
-  CONSENTD_RETURN_IF_ERROR(s.Run());
-  if (db_.Changes() == 0) return core::NotFound("deletion request " + std::to_string(k.request.id));
-  return {};
+  return s.RunChanging("deletion request " + std::to_string(k.request.id));
 }
 
 Result<bool> SqliteTx::MarkDeletionReminderSent(core::TenantId tenant, std::int64_t id,
@@ -90,8 +88,7 @@ Status SqliteTx::EraseContactData(core::TenantId tenant, core::ContactId contact
                        ", updated_at = ?, erased_at = ? "
                        "WHERE tenant_id = ? AND id = ? AND erased_at IS NULL");
   c.Bind(1, core::FormatIso(now)).Bind(2, core::FormatIso(now)).Bind(3, tenant).Bind(4, contact);
-  CONSENTD_RETURN_IF_ERROR(c.Run());
-  if (db_.Changes() == 0) return core::NotFound("contact " + std::to_string(contact));
+  CONSENTD_RETURN_IF_ERROR(c.RunChanging("contact " + std::to_string(contact)));
   // Each statement: (tenant, contact) bound as 1 and 2.
   const std::string kept = std::to_string(keep_message);
   const std::string statements[] = {
@@ -149,9 +146,7 @@ Result<std::int64_t> SqliteTx::InsertRetentionRule(const core::RetentionRule& r)
 Status SqliteTx::DeleteRetentionRule(core::TenantId tenant, std::int64_t id) {
   Statement s(db_, "DELETE FROM retention_rules WHERE tenant_id = ? AND id = ?");
   s.Bind(1, tenant).Bind(2, id);
-  CONSENTD_RETURN_IF_ERROR(s.Run());
-  if (db_.Changes() == 0) return core::NotFound("retention rule " + std::to_string(id));
-  return {};
+  return s.RunChanging("retention rule " + std::to_string(id));
 }
 
 Status SqliteTx::UpdateTenantSettings(const core::Tenant& t) {
@@ -166,9 +161,7 @@ Status SqliteTx::UpdateTenantSettings(const core::Tenant& t) {
   s.Bind(9, c.imprint_url).Bind(10, t.sender_email).Bind(11, t.sender_name);
   s.Bind(12, t.signature).Bind(13, t.smtp.url).Bind(14, t.smtp.username);
   s.Bind(15, t.smtp.password).Bind(16, t.id);
-  CONSENTD_RETURN_IF_ERROR(s.Run());
-  if (db_.Changes() == 0) return core::NotFound("tenant " + std::to_string(t.id));
-  return {};
+  return s.RunChanging("tenant " + std::to_string(t.id));
 }
 
 }  // namespace consentd::storage

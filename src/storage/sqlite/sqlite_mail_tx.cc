@@ -157,9 +157,7 @@ Status SqliteTx::SetMailingState(core::TenantId tenant, core::MailingId id,
                                  core::MailingState state) {
   Statement s(db_, "UPDATE mailings SET state = ? WHERE tenant_id = ? AND id = ?");
   s.Bind(1, core::MailingStateKey(state)).Bind(2, tenant).Bind(3, id);
-  CONSENTD_RETURN_IF_ERROR(s.Run());
-  if (db_.Changes() == 0) return core::NotFound("mailing " + std::to_string(id));
-  return {};
+  return s.RunChanging("mailing " + std::to_string(id));
 }
 
 Status SqliteTx::InsertPendingMessages(core::TenantId tenant, core::MailingId mailing,
@@ -218,9 +216,7 @@ void BindMessage(Statement& s, const core::Message& m) {
 Status SqliteTx::UpdateMessage(const core::Message& m) {
   Statement s(db_, kUpdateMessage);
   BindMessage(s, m);
-  CONSENTD_RETURN_IF_ERROR(s.Run());
-  if (db_.Changes() == 0) return core::NotFound("message " + std::to_string(m.id));
-  return {};
+  return s.RunChanging("message " + std::to_string(m.id));
 }
 
 Result<bool> SqliteTx::UpdateLeasedMessage(const core::Message& m, core::Time lease_until) {
@@ -327,9 +323,7 @@ Status SqliteTx::MarkEmailChangeConfirmed(core::TenantId tenant, std::int64_t id
               "UPDATE email_changes SET confirmed_at = ? WHERE tenant_id = ? AND id = ? "
               "AND confirmed_at IS NULL");
   s.Bind(1, core::FormatIso(now)).Bind(2, tenant).Bind(3, id);
-  CONSENTD_RETURN_IF_ERROR(s.Run());
-  if (db_.Changes() == 0) return core::NotFound("e-mail change " + std::to_string(id));
-  return {};
+  return s.RunChanging("e-mail change " + std::to_string(id));
 }
 
 }  // namespace consentd::storage

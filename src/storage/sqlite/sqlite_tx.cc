@@ -242,9 +242,7 @@ Status SqliteTx::UpdateContact(const core::Contact& c) {
   BindListKeys(s, i + 3, c.data);
   s.Bind(i + 6, c.tenant_id);
   s.Bind(i + 7, c.id);
-  CONSENTD_RETURN_IF_ERROR(s.Run());
-  if (db_.Changes() == 0) return core::NotFound("contact " + std::to_string(c.id));
-  return {};
+  return s.RunChanging("contact " + std::to_string(c.id));
 }
 
 Result<core::PurposeId> SqliteTx::InsertPurpose(const core::ConsentPurpose& p) {
@@ -311,9 +309,7 @@ Status SqliteTx::UpdateSearchProfile(const core::SearchProfile& p) {
   BindProfile(s, p);
   s.Bind(18, core::FormatIso(p.updated_at)).Bind(19, p.tenant_id).Bind(20, p.contact_id);
   s.Bind(21, p.id);
-  CONSENTD_RETURN_IF_ERROR(s.Run());
-  if (db_.Changes() == 0) return core::NotFound("search profile " + std::to_string(p.id));
-  return {};
+  return s.RunChanging("search profile " + std::to_string(p.id));
 }
 
 Status SqliteTx::DeleteSearchProfile(core::TenantId tenant, core::ContactId contact,
@@ -322,9 +318,7 @@ Status SqliteTx::DeleteSearchProfile(core::TenantId tenant, core::ContactId cont
               "DELETE FROM search_profiles WHERE tenant_id = ? AND contact_id = ? "
               "AND id = ?");
   s.Bind(1, tenant).Bind(2, contact).Bind(3, id);
-  CONSENTD_RETURN_IF_ERROR(s.Run());
-  if (db_.Changes() == 0) return core::NotFound("search profile " + std::to_string(id));
-  return {};
+  return s.RunChanging("search profile " + std::to_string(id));
 }
 
 Result<core::ChainHead> SqliteTx::LockChainHead(core::TenantId tenant) {
@@ -387,8 +381,7 @@ Status SqliteTx::SetDeletionRequestStatus(core::TenantId tenant, std::int64_t id
                                           std::string_view status) {
   Statement s(db_, "UPDATE deletion_requests SET status = ? WHERE tenant_id = ? AND id = ?");
   s.Bind(1, status).Bind(2, tenant).Bind(3, id);
-  CONSENTD_RETURN_IF_ERROR(s.Run());
-  if (db_.Changes() == 0) return core::NotFound("deletion request " + std::to_string(id));
+  CONSENTD_RETURN_IF_ERROR(s.RunChanging("deletion request " + std::to_string(id)));
   // contacts-list: the contact's state in the address list follows its open request.
   Statement contact(db_, "SELECT contact_id FROM deletion_requests WHERE tenant_id = ? AND id = ?");
   contact.Bind(1, tenant).Bind(2, id);

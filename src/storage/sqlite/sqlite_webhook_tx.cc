@@ -41,17 +41,13 @@ Result<std::int64_t> SqliteTx::InsertWebhookEndpoint(const core::WebhookEndpoint
 Status SqliteTx::SetWebhookEndpointActive(core::TenantId tenant, std::int64_t id, bool active) {
   Statement s(db_, "UPDATE webhook_endpoints SET active = ? WHERE tenant_id = ? AND id = ?");
   s.Bind(1, std::int64_t{active ? 1 : 0}).Bind(2, tenant).Bind(3, id);
-  CONSENTD_RETURN_IF_ERROR(s.Run());
-  if (db_.Changes() == 0) return core::NotFound("webhook endpoint " + std::to_string(id));
-  return {};
+  return s.RunChanging("webhook endpoint " + std::to_string(id));
 }
 
 Status SqliteTx::DeleteWebhookEndpoint(core::TenantId tenant, std::int64_t id) {
   Statement s(db_, "DELETE FROM webhook_endpoints WHERE tenant_id = ? AND id = ?");
   s.Bind(1, tenant).Bind(2, id);
-  CONSENTD_RETURN_IF_ERROR(s.Run());
-  if (db_.Changes() == 0) return core::NotFound("webhook endpoint " + std::to_string(id));
-  return {};
+  return s.RunChanging("webhook endpoint " + std::to_string(id));
 }
 
 Result<std::vector<core::WebhookEndpoint>> SqliteTx::ClaimDueWebhookEndpoints(
