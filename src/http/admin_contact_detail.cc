@@ -328,7 +328,10 @@ Response AdminContactDetailArea::Detail(const AdminContext& ctx, core::ContactId
   if (failed) {
     data["error_summary"] = ErrorSummary(failed->form_id, failed->errors, ctx.lang);
     data["has_errors"] = true;
-    data["open_" + failed->form_id.substr(3)] = true;
+    // The failed section opens ("open_master", …); profile forms open through their own view.
+    if (!failed->form_id.starts_with("cd-profile")) {
+      data["open_" + failed->form_id.substr(3)] = true;
+    }
   }
   return services_.pages.Page(ctx, "admin/contact_detail", std::move(data), failed ? 422 : 200);
 }
