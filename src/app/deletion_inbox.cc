@@ -20,10 +20,6 @@ namespace {
 
 namespace mustache = kainjow::mustache;
 
-// Single mails outside a mailing. TODO(lead): a MessageKind of its own ("notice") once
-// core/mailing has one; until then the kind of the other single transactional mail.
-constexpr core::MessageKind kNoticeKind = core::MessageKind::kEmailConfirmation;
-
 constexpr std::string_view kFooterDe =
     "\n\nMit freundlichen Grüßen\n{{signatur}}\n\n"
     "--\n{{makler_firma}}, {{makler_adresse}}\n"
@@ -117,7 +113,7 @@ Result<std::int64_t> QueueNotice(core::WriteTx& tx, const core::Crypto& crypto,
                                  const RenderedMail& mail, core::Time now) {
   core::Message m;
   m.tenant_id = tenant.id;
-  m.kind = kNoticeKind;
+  m.kind = core::MessageKind::kNotice;
   m.contact_id = contact;
   m.created_at = now;
   auto id = tx.InsertMessage(m);

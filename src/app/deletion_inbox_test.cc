@@ -48,6 +48,7 @@ class DeletionInboxTest : public ::testing::Test {
   }
 
   // The tenant's queued messages since the last call, {to_address, subject}; marks them sent.
+  // Each must be stored as a notice.
   std::vector<std::pair<std::string, std::string>> Notices() {
     std::vector<std::pair<std::string, std::string>> out;
     EXPECT_TRUE(f_.store->Write([&](core::WriteTx& tx) -> core::Status {
@@ -55,7 +56,10 @@ class DeletionInboxTest : public ::testing::Test {
                                          f_.clock.Now() + std::chrono::hours(2), 1000, 1000);
       if (!claimed) return claimed.error();
       for (auto m : *claimed) {
-        if (m.tenant_id == tenant_) out.emplace_back(m.to_address, m.subject);
+        if (m.tenant_id == tenant_) {
+          EXPECT_EQ(m.kind, core::MessageKind::kNotice) << m.subject;
+          out.emplace_back(m.to_address, m.subject);
+        }
         m.state = core::MessageState::kSent;  // taken out of the queue for good
         m.lease_until.reset();
         CONSENTD_RETURN_IF_ERROR(tx.UpdateMessage(m));

@@ -36,10 +36,11 @@ constexpr std::array<std::pair<MessageState, std::string_view>, 7> kMessageState
      {MessageState::kFailed, "failed"},
      {MessageState::kSkipped, "skipped"}}};
 
-constexpr std::array<std::pair<MessageKind, std::string_view>, 3> kKinds = {
+constexpr std::array<std::pair<MessageKind, std::string_view>, 4> kKinds = {
     {{MessageKind::kMailing, "mailing"},
      {MessageKind::kLinkRequest, "link_request"},
-     {MessageKind::kEmailConfirmation, "email_confirmation"}}};
+     {MessageKind::kEmailConfirmation, "email_confirmation"},
+     {MessageKind::kNotice, "notice"}}};
 
 constexpr std::array<std::pair<SkipReason, std::string_view>, 8> kSkipKeys = {
     {{SkipReason::kLinkMissing, "link_missing"},

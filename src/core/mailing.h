@@ -38,7 +38,9 @@ enum class MessageState { kPending, kQueued, kSending, kSent, kDeferred, kFailed
 std::string_view MessageStateKey(MessageState s);
 std::optional<MessageState> ParseMessageState(std::string_view key);
 
-enum class MessageKind { kMailing, kLinkRequest, kEmailConfirmation };
+// kNotice: a single mail about a decision or a deadline (a deletion request's outcome to the
+// person, a new or nearly due request to the broker).
+enum class MessageKind { kMailing, kLinkRequest, kEmailConfirmation, kNotice };
 std::string_view MessageKindKey(MessageKind k);
 std::optional<MessageKind> ParseMessageKind(std::string_view key);
 

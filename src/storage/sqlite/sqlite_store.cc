@@ -145,9 +145,9 @@ core::Result<int> SqliteStore::Migrate() {
     return s.error();
   };
   if (auto s = db.Exec(kCreateMigrationsTable); !s) return rollback_on_error(s);
-  Statement current(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
-  current.Step();
-  const std::int64_t have = current.ColumnInt(0);
+  // Read through a function whose statements are done when it returns: a migration that
+  // drops a table (a rebuild) fails while any statement of the connection is still open.
+  const std::int64_t have = RecordedVersion(db);
   const auto migrations = MigrationsOf("sqlite");
   if (!migrations.empty() && have > migrations.back().version) {
     (void)db.Exec("ROLLBACK");
