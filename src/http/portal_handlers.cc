@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "app/json_views.h"
 #include "core/ip_address.h"
 #include "http/form.h"
 #include "http/form_fields.h"
@@ -19,18 +20,6 @@ constexpr std::array<std::string_view, 8> kFlashKeys = {
 
 // Stands for the neutral page's "new link" form in CSRF tokens (there is no link to bind to).
 constexpr std::string_view kLinkRequestForm = "link-request-form";
-
-json ControllerView(const core::Tenant& t) {
-  const auto& c = t.controller;
-  return {{"company", c.company},
-          {"street", c.street},
-          {"postal_code", c.postal_code},
-          {"city", c.city},
-          {"email", c.email},
-          {"phone", c.phone},
-          {"privacy_url", c.privacy_url},
-          {"imprint_url", c.imprint_url}};
-}
 
 json StateView(const app::PortalView& v, const PageRenderer& pages, std::string_view lang) {
   json s = {{"none", v.state == core::ConsentState::kNone},
@@ -224,7 +213,7 @@ Response PortalHandlers::ShowPage(const Request& request, const std::string& tok
   const std::string base = "/c/" + token;
   json data = {{"base", base},
                {"csrf", CsrfToken(token)},
-               {"controller", ControllerView(view->tenant)},
+               {"controller", app::ControllerJson(view->tenant)},
                {"greeting", Greeting(view->contact.data, lang)},
                {"email", view->contact.data.email},
                {"state", StateView(*view, pages_, lang)},
