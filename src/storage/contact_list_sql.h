@@ -23,6 +23,8 @@ struct ContactListSql {
 
 // SELECT <contact columns>, list_state ... ORDER BY ... LIMIT ... OFFSET ...; a substring
 // search joins the trigram index's matches to their rows, and counts stream them likewise.
+// A deep page on PostgreSQL (offset > 0, no substring search) chooses its ids from the list's
+// index alone (an index-only scan past the skipped entries) and reads only the page's rows.
 ContactListSql ContactListPageSql(SqlDialect dialect, core::TenantId tenant,
                                   const core::ContactListFilter& filter, std::int64_t offset,
                                   int limit);
