@@ -600,5 +600,78 @@ TEST(ContactListPlanTest, WideSearchesCountOnlyToTheSearchCap) {
   EXPECT_TRUE(page.total_capped);
 }
 
+// A search's count is that of its own filter, whichever page was read before it in the
+// transaction (PostgreSQL hands a search page's number of matches to the count of the same
+// filter in a read transaction), and with a state, legal basis or Kontaktart beside it.
+TEST(ContactListPlanTest, SearchCountsAreThoseOfTheirOwnFilter) {
+  StoreFixture f;
+  const core::TenantId tenant = LoadListTenants(f, "counts");
+  // LoadSql's first tenant: every contact's legal basis is "consent", one in four "mieter",
+  // one in four (others) granted.
+  std::vector<core::ContactListFilter> filters(7);
+  filters[0].search = "name99";  // 97
+  filters[1].search = "name99";
+  filters[1].basis = "none";
+  filters[2].search = "name99";
+  filters[2].state = "granted";
+  filters[3].search = "name1";  // 1,337
+  filters[3].kontaktart = "mieter";
+  filters[4].search = "|c1";  // 3,702
+  filters[4].basis = "consent";
+  filters[5].search = "|c1";
+  filters[6].search = "name99";
+  filters[6].kontaktart = "mieter";
+  auto count_of = [&](core::ReadTx& tx, const core::ContactListFilter& filter) {
+    return tx.CountContactRows(tenant, filter, kSearchCountCap + 1).value();
+  };
+  std::vector<std::int64_t> expected;
+  ASSERT_TRUE(f.store
+                  ->Read([&](core::ReadTx& tx) -> core::Status {
+                    for (const auto& filter : filters) {
+                      auto ids = tx.ListContactRowIds(tenant, filter);
+                      if (!ids) return ids.error();
+                      expected.push_back(
+                          std::min<std::int64_t>(std::ssize(*ids), kSearchCountCap + 1));
+                    }
+                    return {};
+                  })
+                  .has_value());
+  EXPECT_EQ(expected[0], 97);
+  EXPECT_EQ(expected[1], 0);
+  EXPECT_GT(expected[2], 0);
+  EXPECT_LT(expected[2], expected[0]);
+  EXPECT_GT(expected[6], 0);
+  EXPECT_LT(expected[6], expected[0]);
+  EXPECT_EQ(expected[4], kSearchCountCap + 1);
+  EXPECT_EQ(expected[5], kSearchCountCap + 1);
+  for (std::size_t i = 0; i < filters.size(); ++i) {
+    for (std::size_t j = 0; j < filters.size(); ++j) {
+      ASSERT_TRUE(f.store
+                      ->Read([&](core::ReadTx& tx) -> core::Status {
+                        auto rows = tx.ListContactRows(tenant, filters[i], 0, 51);
+                        if (!rows) return rows.error();
+                        EXPECT_EQ(count_of(tx, filters[j]), expected[j])
+                            << "after page of " << i << ", count of " << j;
+                        return {};
+                      })
+                      .has_value());
+    }
+  }
+  // In a write transaction the page's number is not taken: the contacts may change between.
+  ASSERT_TRUE(f.store
+                  ->Write([&](core::WriteTx& tx) -> core::Status {
+                    auto rows = tx.ListContactRows(tenant, filters[0], 0, 51);
+                    if (!rows) return rows.error();
+                    EXPECT_FALSE(rows->empty());
+                    auto contact = tx.FindContact(tenant, rows->front().contact.id);
+                    if (!contact) return contact.error();
+                    contact->data.nachname = "Anders";
+                    if (auto s = tx.UpdateContact(*contact); !s) return s;
+                    EXPECT_EQ(count_of(tx, filters[0]), expected[0] - 1);
+                    return {};
+                  })
+                  .has_value());
+}
+
 }  // namespace
 }  // namespace consentd::app

@@ -126,40 +126,71 @@ void AddMatchesFromWhere(Builder& b, core::TenantId tenant, const core::ContactL
   AddFilters(b, others);
 }
 
-// PostgreSQL: FROM <the tenant's live matches with their sort and filter keys> s WHERE <other
-// filters>. consentd_contact_search_rows() reads the keys in the trigram index's own heap
-// recheck, so choosing a page looks up no contact row per match.
-void AddSearchRowsFromWhere(Builder& b, const core::ContactListFilter& f) {
-  b.Text(" FROM consentd_contact_search_rows(").Param(LikeAnywhere(f.search));
-  b.Text(") AS s WHERE TRUE");
-  AddFilters(b, f, "s");
+// PostgreSQL: "<pattern>, <state>, <legal basis>, <Kontaktart>, <cursor>", the first
+// arguments of the search functions (migrations/postgres/0012_search_filters.sql); '' (NULL
+// there) for a filter not given.
+void AddSearchArguments(Builder& b, const core::ContactListFilter& f) {
+  b.Param(LikeAnywhere(f.search));
+  b.Text(", NULLIF(").Param(f.state.empty() ? std::string() : std::to_string(StateCode(f.state)));
+  b.Text(", '')::smallint, NULLIF(").Param(f.basis).Text(", ''), NULLIF(").Param(f.kontaktart);
+  b.Text(", ''), ").Param(std::int64_t{f.after_id}).Text("::bigint");
 }
 
-// Whether the sort keys carry their byte-wise collation ("C") themselves (table columns) or
-// need it spelled out (a function's result columns take the database's default collation).
-enum class Keys { kColumns, kFunctionRows };
+// The sort order as consentd_contact_search_page() names it: OrderBy()'s keys.
+std::string SortName(const core::ContactListFilter& f) {
+  for (const char* known : {"plz", "ort", "created", "state", "id"}) {
+    if (f.sort == known) return known;
+  }
+  return "name";
+}
 
-// ORDER BY the filter's sort keys, ties by id, over the table (or subquery) named `t`.
-std::string OrderBy(SqlDialect dialect, const core::ContactListFilter& f, std::string_view t,
-                    Keys keys_are = Keys::kColumns) {
+// ORDER BY the filter's sort keys, ties by id, over the table (or subquery) named `t`
+// (consentd_contact_search_page() sorts the same way).
+std::string OrderBy(SqlDialect dialect, const core::ContactListFilter& f, std::string_view t) {
   const std::string dir = f.descending ? " DESC" : "";
   const std::string c = std::string(t) + ".";
-  const std::string bytewise = keys_are == Keys::kFunctionRows ? " COLLATE \"C\"" : "";
   std::string keys;
   if (f.sort == "plz") {
     keys = c + (dialect == SqlDialect::kPostgres ? "plz COLLATE \"C\"" : "plz") + dir;
   } else if (f.sort == "ort") {
-    keys = c + "sort_ort" + bytewise + dir;
+    keys = c + "sort_ort" + dir;
   } else if (f.sort == "created") {
     keys = c + "created_at" + dir;
   } else if (f.sort == "state") {
-    keys = c + "list_state" + dir + ", " + c + "sort_name" + bytewise + dir;
+    keys = c + "list_state" + dir + ", " + c + "sort_name" + dir;
   } else if (f.sort == "id") {
     return " ORDER BY " + c + "id" + dir;
   } else {
-    keys = c + "sort_name" + bytewise + dir;
+    keys = c + "sort_name" + dir;
   }
   return " ORDER BY " + keys + ", " + c + "id" + dir;
+}
+
+// SELECT COUNT(*) of the trigram index's matches for filter.search, at most `cap`
+// (SearchMatchCountSql).
+void AddSearchMatchCount(Builder& b, const core::ContactListFilter& filter, std::int64_t cap) {
+  if (b.postgres()) {
+    b.Text("SELECT consentd_contact_search_count(");
+    AddSearchArguments(b, filter);
+    b.Text(", ").Param(cap).Text(")");
+  } else {
+    b.Text("SELECT COUNT(*) FROM (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ");
+    b.Param(FtsPhrase(filter.search)).Text(" LIMIT ").Param(cap).Text(")");
+  }
+}
+
+// The transaction-local settings by which a PostgreSQL search page hands its number of
+// matches to the count of the same filter (ContactListPageSql, ContactListCountSql).
+constexpr std::string_view kMatchesSetting = "consentd.list_matches";
+constexpr std::string_view kMatchesOfSetting = "consentd.list_matches_of";
+
+// What the count depends on: the tenant and every condition of `f` (not its order).
+std::string MatchesKey(core::TenantId tenant, const core::ContactListFilter& f) {
+  std::string key = std::to_string(tenant);
+  for (const std::string* field : {&f.search, &f.state, &f.basis, &f.kontaktart}) {
+    key += "|" + std::to_string(field->size()) + ":" + *field;
+  }
+  return key + "|" + std::to_string(f.after_id);
 }
 
 }  // namespace
@@ -171,14 +202,7 @@ bool IsSubstringSearch(const core::ContactListFilter& filter) {
 ContactListSql SearchMatchCountSql(SqlDialect dialect, const core::ContactListFilter& filter,
                                    std::int64_t cap) {
   Builder b(dialect);
-  if (b.postgres()) {
-    b.Text("SELECT COUNT(*) FROM (SELECT consentd_contact_search(")
-        .Param(LikeAnywhere(filter.search));
-    b.Text(") LIMIT ").Param(cap).Text(") AS matches");
-  } else {
-    b.Text("SELECT COUNT(*) FROM (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ");
-    b.Param(FtsPhrase(filter.search)).Text(" LIMIT ").Param(cap).Text(")");
-  }
+  AddSearchMatchCount(b, filter, cap);
   return b.Done();
 }
 
@@ -215,12 +239,18 @@ ContactListSql ContactListPageSql(SqlDialect dialect, core::TenantId tenant,
   Builder b(dialect);
   b.Text("SELECT " + ContactColumnsOf("c") + ", c.list_state");
   if (b.postgres() && IsSubstringSearch(filter)) {
-    // The page's ids from the matches' keys, then only those rows.
-    b.Text(" FROM contacts c WHERE c.tenant_id = ").Param(tenant);
-    b.Text(" AND c.erased_at IS NULL AND c.id = ANY (ARRAY(SELECT s.id");
-    AddSearchRowsFromWhere(b, filter);
-    b.Text(OrderBy(dialect, filter, "s", Keys::kFunctionRows));
-    b.Text(" LIMIT ").Param(std::int64_t{limit}).Text(" OFFSET ").Param(offset).Text("))");
+    // The page's ids, chosen and counted in one pass over the matches, then only those rows.
+    // The number of matches is left in the transaction for the count (kMatchesSetting).
+    b.Text(", set_config('" + std::string(kMatchesSetting) + "', p.matches::text, true)");
+    b.Text(", set_config('" + std::string(kMatchesOfSetting) + "', ");
+    b.Param(MatchesKey(tenant, filter)).Text(", true)");
+    b.Text(" FROM consentd_contact_search_page(");
+    AddSearchArguments(b, filter);
+    b.Text(", ").Param(SortName(filter)).Text(", ");
+    b.Param(std::string(filter.descending ? "true" : "false")).Text("::boolean, ");
+    b.Param(offset).Text("::bigint, ").Param(std::int64_t{limit}).Text("::integer)");
+    b.Text(" AS p JOIN contacts c ON c.id = p.id WHERE c.tenant_id = ").Param(tenant);
+    b.Text(" AND c.erased_at IS NULL");
     b.Text(OrderBy(dialect, filter, "c"));
     return b.Done();
   }
@@ -269,17 +299,25 @@ ContactListSql ContactIdByFilterSql(SqlDialect dialect, core::TenantId tenant,
 
 ContactListSql ContactListCountSql(SqlDialect dialect, core::TenantId tenant,
                                    const core::ContactListFilter& filter, std::int64_t cap) {
-  const bool search_only =
-      filter.state.empty() && filter.basis.empty() && filter.kontaktart.empty();
-  if (dialect == SqlDialect::kPostgres && IsSubstringSearch(filter) && search_only) {
-    // The search function yields just the tenant's live matches: no contact row to read.
-    return SearchMatchCountSql(dialect, filter, cap);
-  }
   Builder b(dialect);
-  b.Text("SELECT COUNT(*) FROM (SELECT 1");
   if (b.postgres() && IsSubstringSearch(filter)) {
-    AddSearchRowsFromWhere(b, filter);
-  } else if (IsSubstringSearch(filter)) {
+    // The number a search page of the same filter left in this read snapshot (one
+    // REPEATABLE READ, READ ONLY transaction), else the count function, which stops at the
+    // cap and reads only the rows the trigram index gives for the search and the other
+    // filters. A subquery of a later branch runs only when the earlier ones did not answer.
+    b.Text("SELECT CASE WHEN current_setting('" + std::string(kMatchesOfSetting) + "', true) = ");
+    b.Param(MatchesKey(tenant, filter));
+    b.Text(" AND current_setting('transaction_read_only') = 'on'");
+    b.Text(" AND current_setting('transaction_isolation') = 'repeatable read'");
+    b.Text(" THEN least(current_setting('" + std::string(kMatchesSetting) + "')::bigint, ");
+    b.Param(cap).Text(")");
+    b.Text(" ELSE (");
+    AddSearchMatchCount(b, filter, cap);
+    b.Text(") END");
+    return b.Done();
+  }
+  b.Text("SELECT COUNT(*) FROM (SELECT 1");
+  if (IsSubstringSearch(filter)) {
     AddMatchesFromWhere(b, tenant, filter);
   } else {
     AddFromWhere(b, tenant, filter);

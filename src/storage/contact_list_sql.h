@@ -23,6 +23,10 @@ struct ContactListSql {
 
 // SELECT <contact columns>, list_state ... ORDER BY ... LIMIT ... OFFSET ...; a substring
 // search joins the trigram index's matches to their rows, and counts stream them likewise.
+// On PostgreSQL a search page sorts all its matches' keys anyway: it leaves their number in
+// the transaction (a transaction-local setting, with the tenant and filter it is of), and
+// ContactListCountSql of the same filter in the same REPEATABLE READ, READ ONLY transaction
+// answers from it instead of reading the matches a second time.
 // A deep page on PostgreSQL (offset > 0, no substring search) chooses its ids from the list's
 // index alone (an index-only scan past the skipped entries) and reads only the page's rows.
 ContactListSql ContactListPageSql(SqlDialect dialect, core::TenantId tenant,
@@ -46,7 +50,8 @@ bool IsSubstringSearch(const core::ContactListFilter& filter);
 
 // SELECT COUNT(*) of the trigram index's matches for filter.search, at most `cap`. SQLite
 // counts every tenant's matches (a cheap estimate of density, never shown); PostgreSQL counts
-// the current tenant's.
+// the current tenant's that also pass the filter's state, legal basis and Kontaktart
+// (consentd_contact_search_count()).
 ContactListSql SearchMatchCountSql(SqlDialect dialect, const core::ContactListFilter& filter,
                                    std::int64_t cap);
 
@@ -73,7 +78,8 @@ bool HasValueFilters(const core::ContactListFilter& filter);
 ContactListSql ContactIdByFilterSql(SqlDialect dialect, core::TenantId tenant,
                                     const core::ContactListFilter& filter, int limit);
 
-// SELECT COUNT(*) over at most `cap` matches.
+// SELECT COUNT(*) over at most `cap` matches (PostgreSQL, a substring search: the number a
+// search page of the same filter left in this read transaction, if it did; see above).
 ContactListSql ContactListCountSql(SqlDialect dialect, core::TenantId tenant,
                                    const core::ContactListFilter& filter, std::int64_t cap);
 // SELECT id of every match, in id order.

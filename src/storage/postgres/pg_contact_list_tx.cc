@@ -31,8 +31,9 @@ core::ContactListRow ReadListRow(const PgRow& r) {
 }  // namespace
 
 // A substring search first tries the window of the list in sort order (exact whenever it fills
-// the page: dense searches end there), then the matches' own keys (contact_list_sql.h). No
-// density count first: here it costs what the window does.
+// the page: dense searches end there), then the matches' own keys (contact_list_sql.h), which
+// also leaves their number for CountContactRows. No density count first: here it costs what
+// the window does.
 Result<std::vector<core::ContactListRow>> PgTx::ListContactRows(
     core::TenantId tenant, const core::ContactListFilter& filter, std::int64_t offset, int limit) {
   auto list = [&](const ContactListSql& q) {
