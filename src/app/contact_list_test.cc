@@ -440,6 +440,18 @@ TEST(ContactListPlanTest, EveryListQueryUsesAnIndex) {
     auto plan = PgPlan(**owner, tenant, inner);
     for (const auto& line : plan) EXPECT_FALSE(IsFullScan(line)) << Joined(plan);
     EXPECT_NE(Joined(plan).find("contacts_list_search"), std::string::npos) << Joined(plan);
+    // With a filter beside it (the query consentd_contact_search_page() and _count() build):
+    // the trigram index takes the filter too, so only rows matching both are read.
+    storage::ContactListSql filtered{
+        "SELECT c.id FROM contacts c WHERE c.tenant_id = consentd_tenant() "
+        "AND c.erased_at IS NULL AND c.search_key LIKE $1 AND c.legal_basis = $2",
+        {std::string("%name99%"), std::string("none")}};
+    plan = PgPlan(**owner, tenant, filtered);
+    const bool filter_in_index = std::any_of(plan.begin(), plan.end(), [](const auto& line) {
+      return line.find("Index Cond") != std::string::npos &&
+             line.find("legal_basis") != std::string::npos;
+    });
+    EXPECT_TRUE(filter_in_index) << Joined(plan);
   } else {
     auto db = storage::SqliteDb::Open(f.dir.File("test.db"));
     ASSERT_TRUE(db.has_value());

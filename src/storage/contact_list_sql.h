@@ -50,8 +50,8 @@ bool IsSubstringSearch(const core::ContactListFilter& filter);
 
 // SELECT COUNT(*) of the trigram index's matches for filter.search, at most `cap`. SQLite
 // counts every tenant's matches (a cheap estimate of density, never shown); PostgreSQL counts
-// the current tenant's that also pass the filter's state, legal basis and Kontaktart
-// (consentd_contact_search_count()).
+// the current tenant's that also pass the filter's state, legal basis and Kontaktart (the
+// trigram index holds those too: consentd_contact_search_count()).
 ContactListSql SearchMatchCountSql(SqlDialect dialect, const core::ContactListFilter& filter,
                                    std::int64_t cap);
 

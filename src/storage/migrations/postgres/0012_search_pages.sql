@@ -1,5 +1,15 @@
 -- Substring searches of the address list (storage/contact_list_sql.h).
 
+-- The trigram index also holds the filters' values (btree_gin), so a search with a filter
+-- intersects both in the index and rechecks in the table only the rows matching both: "berg"
+-- with legal basis "none" rechecked every "berg" match (~6,000 rows of 100,000) to count
+-- 1,001 with that basis, now ~1,300. The index keeps its name (the plan test looks for it).
+CREATE EXTENSION IF NOT EXISTS btree_gin SCHEMA consentd_ext;
+DROP INDEX contacts_list_search;
+CREATE INDEX contacts_list_search ON contacts
+  USING gin (search_key consentd_ext.gin_trgm_ops, list_state, legal_basis, kontaktart)
+  WHERE erased_at IS NULL;
+
 -- A page of a substring search: the ids of the page (sorted as storage/contact_list_sql.cc's
 -- OrderBy() sorts the list), each with the number of all matches. One pass over the matches
 -- chooses the page and counts them; only the page's ids leave the function (it replaces
