@@ -10,6 +10,15 @@ CREATE INDEX contacts_list_search ON contacts
   USING gin (search_key consentd_ext.gin_trgm_ops, list_state, legal_basis, kontaktart)
   WHERE erased_at IS NULL;
 
+-- A search's page is first sought in the first 2,000 contacts of the list in sort order
+-- (storage/contact_list_sql.h, "window"); a narrow search ("muell": 1,857 of 100,000) finds
+-- fewer than a page there and reads its matches after that, so the window is pure cost. The
+-- name order's index includes the search key: the window of the default order is read from
+-- the index alone (~0.3 ms instead of ~2 ms for 2,000 rows fetched from the table).
+DROP INDEX contacts_list_name;
+CREATE INDEX contacts_list_name ON contacts (tenant_id, sort_name, id) INCLUDE (search_key)
+  WHERE erased_at IS NULL;
+
 -- A page of a substring search: the ids of the page (sorted as storage/contact_list_sql.cc's
 -- OrderBy() sorts the list), each with the number of all matches. One pass over the matches
 -- chooses the page and counts them; only the page's ids leave the function (it replaces
