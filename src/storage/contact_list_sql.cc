@@ -337,6 +337,16 @@ ContactListSql ContactListCountSql(SqlDialect dialect, core::TenantId tenant,
     b.Text(" AND current_setting('transaction_isolation') = 'repeatable read'");
     b.Text(" THEN least(current_setting('" + std::string(kMatchesSetting) + "')::bigint, ");
     b.Param(cap).Text(")");
+    if (!HasValueFilters(filter) && filter.after_id == 0) {
+      // A dense search reaches the cap within the first contacts in name order, read from
+      // the index alone (contacts_list_name includes the search key): no match's row read.
+      b.Text(" WHEN (SELECT COUNT(*) FROM (SELECT 1 FROM (SELECT c.search_key");
+      b.Text(" FROM contacts c WHERE c.tenant_id = ").Param(tenant);
+      b.Text(" AND c.erased_at IS NULL ORDER BY c.sort_name, c.id LIMIT ");
+      b.Param(kSearchCountWindowRows).Text(") AS w WHERE strpos(w.search_key, ");
+      b.Param(filter.search).Text(") > 0 LIMIT ").Param(cap).Text(") AS matches) = ");
+      b.Param(cap).Text(" THEN ").Param(cap);
+    }
     b.Text(" ELSE (");
     AddSearchMatchCount(b, filter, cap);
     b.Text(") END");

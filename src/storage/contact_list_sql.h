@@ -44,6 +44,11 @@ ContactListSql ContactListPageSql(SqlDialect dialect, core::TenantId tenant,
 // matches in rowid order, so the index query stops at the page.
 inline constexpr std::int64_t kSqliteDenseSearchMatches = 5000;
 inline constexpr std::int64_t kSearchWindowRows = 2000;
+// PostgreSQL counts a substring search without other filters first among this many contacts
+// in name order (the index alone): a dense search ("gmail": 30 % of the contacts) reaches the
+// cap there; the trigram index would first collect all its matches, then read the rows of as
+// many as the cap.
+inline constexpr std::int64_t kSearchCountWindowRows = 5000;
 
 // Whether `filter` is a substring search (the trigram index), where the above applies.
 bool IsSubstringSearch(const core::ContactListFilter& filter);
