@@ -127,7 +127,7 @@ void AddMatchesFromWhere(Builder& b, core::TenantId tenant, const core::ContactL
 }
 
 // PostgreSQL: "<pattern>, <state>, <legal basis>, <Kontaktart>, <cursor>", the first
-// arguments of the search functions (migrations/postgres/0012_search_filters.sql); '' (NULL
+// arguments of the search functions (migrations/postgres/0012_search_pages.sql); '' (NULL
 // there) for a filter not given.
 void AddSearchArguments(Builder& b, const core::ContactListFilter& f) {
   b.Param(LikeAnywhere(f.search));
