@@ -13,9 +13,7 @@ core::Status WriteAudit(core::WriteTx& tx, const Actor& actor, std::string_view 
   entry.detail = detail.is_null() ? "{}" : detail.dump();
   entry.ip_prefix = actor.ip_prefix;
   entry.api_key_id = actor.api_key;
-  auto id = tx.InsertAudit(entry);
-  if (!id) return id.error();
-  return {};
+  return tx.InsertAudit(entry);
 }
 
 }  // namespace consentd::app

@@ -18,9 +18,7 @@ core::Status AppendActivity(core::WriteTx& tx, const core::Crypto& crypto, core:
   a.payload_sha256 = crypto.Sha256Hex(a.payload);
   a.prev_hash = head->hash;
   a.hash = crypto.Sha256Hex(core::ChainInput(a));
-  auto id = tx.AppendActivity(a);
-  if (!id) return id.error();
-  return {};
+  return tx.AppendActivity(a);
 }
 
 namespace {

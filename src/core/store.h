@@ -179,6 +179,11 @@ class ReadTx {
 
 // Reads and writes of one unit of work. A unit that returns an error is rolled back
 // alone; the others of its batch are unaffected.
+//
+// Writes that answer only success or failure (Status) may be carried out later than the
+// call returns — PostgreSQL sends them without waiting (storage/postgres/pg_db.h) — so their
+// failure can be reported by a later call of the same unit or, after the unit returned,
+// as the unit's result. Either way the whole unit is rolled back; never a part of it.
 class WriteTx : public ReadTx {
  public:
   virtual Result<TenantId> InsertTenant(const Tenant& tenant) = 0;
@@ -199,7 +204,9 @@ class WriteTx : public ReadTx {
   // The head of the tenant's activity chain, locked until the transaction ends.
   virtual Result<ChainHead> LockChainHead(TenantId tenant) = 0;
   // Stores a fully computed activity and makes it the chain head.
-  virtual Result<ActivityId> AppendActivity(const Activity& activity) = 0;
+  // Stores a fully computed activity, built on the head LockChainHead answered, and makes
+  // it the chain head.
+  virtual Status AppendActivity(const Activity& activity) = 0;
 
   virtual Result<LinkTokenId> InsertLinkToken(const LinkToken& token) = 0;
   virtual Result<std::int64_t> InsertDeletionRequest(const DeletionRequest& request) = 0;
@@ -244,7 +251,7 @@ class WriteTx : public ReadTx {
   // Forgets the failures of `key` (after a successful login) and every failure older than
   // `older_than` of any key.
   virtual Status ClearLoginFailures(std::string_view key, Time older_than) = 0;
-  virtual Result<std::int64_t> InsertAudit(const AuditEntry& entry) = 0;
+  virtual Status InsertAudit(const AuditEntry& entry) = 0;
 
   // --- contact-detail ---
   // Sets revoked_at = `now` on every link token of the contact not revoked yet; returns how

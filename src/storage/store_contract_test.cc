@@ -152,6 +152,45 @@ TEST_P(StoreContractTest, AUnitThatIgnoresAFailedStatementStillLeavesOthersIntac
   EXPECT_TRUE(ContactExists(*f().store, tenant, "taken@example.com"));
 }
 
+// A write may fail after its call returned (core::WriteTx: PostgreSQL sends it without
+// waiting). Its unit fails all the same, as a whole, and the next unit of the batch is not
+// touched: here an activity that does not follow the chain head (its seq is taken).
+TEST_P(StoreContractTest, AWriteThatFailsLaterFailsItsWholeUnitOnly) {
+  auto tenant = f().AddTenant("a");
+  auto contact = f().AddContact(tenant, "erika@example.com");
+  ASSERT_TRUE(f().store->Write([&](core::WriteTx& tx) -> core::Status {
+    return app::AppendActivity(tx, f().crypto, tenant, contact, core::ActivityType::kEinwilligung,
+                               1, f().clock.Now(), nlohmann::json{{"act", "first"}});
+  }));
+  auto forked = f().store->WriteAsync([&](core::WriteTx& tx) -> core::Status {
+    CONSENTD_RETURN_IF_ERROR(InsertContact(tx, tenant, "partial@example.com"));
+    auto head = tx.LockChainHead(tenant);
+    if (!head) return head.error();
+    core::Activity a;
+    a.tenant_id = tenant;
+    a.seq = head->seq;  // taken by "first"
+    a.contact_id = contact;
+    a.type = core::ActivityType::kEinwilligung;
+    a.author_user_id = 1;
+    a.created_at = f().clock.Now();
+    a.payload = "{}";
+    a.payload_sha256 = f().crypto.Sha256Hex(a.payload);
+    a.prev_hash = head->hash;
+    a.hash = f().crypto.Sha256Hex(core::ChainInput(a));
+    return tx.AppendActivity(a);  // on PostgreSQL: success, before the server has run it
+  });
+  auto next = f().store->WriteAsync(
+      [tenant](core::WriteTx& tx) { return InsertContact(tx, tenant, "next@example.com"); });
+  EXPECT_FALSE(forked.get());
+  EXPECT_TRUE(next.get());
+  EXPECT_FALSE(ContactExists(*f().store, tenant, "partial@example.com"));
+  EXPECT_TRUE(ContactExists(*f().store, tenant, "next@example.com"));
+  auto chains = app::VerifyChains(*f().store, f().crypto).value();
+  ASSERT_EQ(chains.size(), 1u);
+  EXPECT_EQ(chains[0].checked, 1);
+  EXPECT_TRUE(chains[0].problem.empty()) << chains[0].problem;
+}
+
 // A writer process (src/testing/store_kill_writer.cc) inserts contacts and reports each
 // acknowledged one through a pipe; it is killed with SIGKILL mid-stream. Every acknowledged
 // write must be there afterwards.

@@ -142,6 +142,9 @@ describe('creating contacts', () => {
     assert.deepEqual(fieldsOf(sameEmail), ['email']);
     const sameId = await api.post('/api/v1/contacts', newContact({ external_id: `crm-taken-${process.pid}` }));
     assert.deepEqual(fieldsOf(sameId), ['external_id']);
+    const both = await api.post('/api/v1/contacts',
+      newContact({ email: first.json.email, external_id: `crm-taken-${process.pid}` }));
+    assert.deepEqual(fieldsOf(both), ['email', 'external_id']);
   });
 
   test('a retried POST with the same Idempotency-Key creates one contact and replays the answer', async () => {

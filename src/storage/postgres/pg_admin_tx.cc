@@ -102,20 +102,20 @@ Status PgTx::ClearLoginFailures(std::string_view key, core::Time older_than) {
                        PgParams().Add(key).Add(core::FormatIso(older_than))));
 }
 
-Result<std::int64_t> PgTx::InsertAudit(const core::AuditEntry& e) {
-  CONSENTD_RETURN_IF_ERROR(Scope(e.tenant_id, false));
-  return ReturnedId(
-      db_.Query("INSERT INTO audit_log (tenant_id, user_id, at, action, target, detail, "
-                "ip_prefix, api_key_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                PgParams()
-                    .Add(e.tenant_id)
-                    .Add(e.user_id)
-                    .Add(core::FormatIso(e.at))
-                    .Add(e.action)
-                    .Add(e.target)
-                    .Add(e.detail)
-                    .Add(e.ip_prefix)
-                    .Add(e.api_key_id)));
+Status PgTx::InsertAudit(const core::AuditEntry& e) {
+  return TenantSend(e.tenant_id,
+                    "INSERT INTO audit_log (tenant_id, user_id, at, action, target, detail, "
+                    "ip_prefix, api_key_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    PgParams()
+                        .Add(e.tenant_id)
+                        .Add(e.user_id)
+                        .Add(core::FormatIso(e.at))
+                        .Add(e.action)
+                        .Add(e.target)
+                        .Add(e.detail)
+                        .Add(e.ip_prefix)
+                        .Add(e.api_key_id),
+                    /*lock_head=*/false);
 }
 
 Result<std::vector<core::AuditEntry>> PgTx::ListAudit(core::TenantId tenant,

@@ -68,8 +68,8 @@ Result<std::vector<core::ContactId>> PgTx::ListContactRowIds(
 }
 
 Status PgTx::RefreshListState(core::TenantId tenant, core::ContactId contact) {
-  return rows::Ran(TenantQuery(tenant, RefreshListStateSql(SqlDialect::kPostgres),
-                               PgParams().Add(tenant).Add(contact)));
+  return TenantSend(tenant, RefreshListStateSql(SqlDialect::kPostgres),
+                    PgParams().Add(tenant).Add(contact));
 }
 
 }  // namespace consentd::storage

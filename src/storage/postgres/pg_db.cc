@@ -115,6 +115,10 @@ core::Result<std::unique_ptr<PgConn>> PgConn::Open(const std::string& url) {
   if (PQserverVersion(raw) < kMinServerVersion) {
     return core::Error{core::ErrorCode::kUnavailable, "PostgreSQL 15 or newer is required"};
   }
+  if (PQenterPipelineMode(raw) != 1) {
+    return core::Error{core::ErrorCode::kUnavailable,
+                       "cannot enter pipeline mode: " + std::string(PQerrorMessage(raw))};
+  }
   CONSENTD_RETURN_IF_ERROR(conn->Exec("SET TimeZone = 'UTC'; SET DateStyle = 'ISO'"));
   return conn;
 }
@@ -132,34 +136,96 @@ core::Result<PgResult> PgConn::Check(pg_result* result, std::string_view sql) {
   return ErrorOf(result, conn_, sql);
 }
 
+void PgConn::SendFailed(std::string_view sql) {
+  if (!send_error_) send_error_ = ErrorOf(nullptr, conn_, sql);
+}
+
+void PgConn::SendPrepared(const std::string& sql, const PgParams& params) {
+  auto found = statement_names_.find(sql);
+  if (found == statement_names_.end()) {
+    std::string name = "s" + std::to_string(next_statement_++);
+    if (PQsendPrepare(conn_, name.c_str(), sql.c_str(), 0, nullptr) != 1) return SendFailed(sql);
+    pending_.push_back({sql, name});
+    found = statement_names_.emplace(sql, std::move(name)).first;
+  }
+  const auto values = params.Pointers();
+  if (PQsendQueryPrepared(conn_, found->second.c_str(), params.size(), values.data(), nullptr,
+                          nullptr, 0) != 1) {
+    return SendFailed(sql);
+  }
+  pending_.push_back({sql, ""});
+}
+
+core::Result<PgResult> PgConn::SyncAndRead() {
+  std::vector<Pending> pending;
+  pending.swap(pending_);
+  std::optional<core::Error> failure = std::move(send_error_);
+  send_error_.reset();
+  if (PQpipelineSync(conn_) != 1 && !failure) failure = ErrorOf(nullptr, conn_, "sync");
+  std::optional<PgResult> last;
+  for (const Pending& p : pending) {
+    pg_result* raw = PQgetResult(conn_);
+    if (!raw) {  // the connection is gone: no answers will come
+      if (!failure) failure = ErrorOf(nullptr, conn_, p.sql);
+      break;
+    }
+    const auto status = PQresultStatus(raw);
+    auto checked = Check(raw, p.sql);
+    // A statement skipped after an earlier failure, or failed itself. A Prepare that did not
+    // succeed left no statement on the server: its name must be prepared again.
+    if (!checked && !p.prepared_name.empty()) statement_names_.erase(p.sql);
+    if (!checked && status != PGRES_PIPELINE_ABORTED && !failure) failure = checked.error();
+    if (checked) last.emplace(std::move(*checked));
+    while (pg_result* rest = PQgetResult(conn_)) PQclear(rest);  // the answer's end (NULL)
+  }
+  if (ok()) {
+    pg_result* sync = PQgetResult(conn_);
+    if (!sync || PQresultStatus(sync) != PGRES_PIPELINE_SYNC) {
+      if (!failure) failure = ErrorOf(sync, conn_, "sync");
+    }
+    if (sync) PQclear(sync);
+  }
+  if (failure) return *failure;
+  if (!last) return PgResult(nullptr);
+  return std::move(*last);
+}
+
+core::Status PgConn::Settle() {
+  if (pending_.empty() && !send_error_) return {};
+  auto r = SyncAndRead();
+  if (!r) return r.error();
+  return {};
+}
+
 core::Status PgConn::Exec(std::string_view sql) {
+  CONSENTD_RETURN_IF_ERROR(Settle());
+  // Several statements in one string need the simple query protocol, outside the pipeline.
+  if (PQexitPipelineMode(conn_) != 1) return ErrorOf(nullptr, conn_, sql);
   // PQexec returns only the last statement's result; an earlier failure stops the rest
   // and is what that result reports.
   auto r = Check(PQexec(conn_, std::string(sql).c_str()), sql);
+  if (PQenterPipelineMode(conn_) != 1 && r) return ErrorOf(nullptr, conn_, sql);
   if (!r) return r.error();
   return {};
 }
 
 core::Result<PgResult> PgConn::Query(const std::string& sql, const PgParams& params) {
-  auto found = statement_names_.find(sql);
-  if (found == statement_names_.end()) {
-    std::string name = "s" + std::to_string(statement_names_.size() + 1);
-    auto prepared = Check(PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr), sql);
-    if (!prepared) return prepared.error();
-    found = statement_names_.emplace(sql, std::move(name)).first;
-  }
-  const auto values = params.Pointers();
-  return Check(PQexecPrepared(conn_, found->second.c_str(), params.size(), values.data(), nullptr,
-                              nullptr, 0),
-               sql);
+  SendPrepared(sql, params);
+  return SyncAndRead();
 }
 
 core::Result<PgResult> PgConn::QueryOnce(const std::string& sql, const PgParams& params) {
   const auto values = params.Pointers();
-  return Check(
-      PQexecParams(conn_, sql.c_str(), params.size(), nullptr, values.data(), nullptr, nullptr, 0),
-      sql);
+  if (PQsendQueryParams(conn_, sql.c_str(), params.size(), nullptr, values.data(), nullptr, nullptr,
+                        0) == 1) {
+    pending_.push_back({sql, ""});
+  } else {
+    SendFailed(sql);
+  }
+  return SyncAndRead();
 }
+
+void PgConn::Send(const std::string& sql, const PgParams& params) { SendPrepared(sql, params); }
 
 bool IsPostgresUrl(std::string_view url) {
   return url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;

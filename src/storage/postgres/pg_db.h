@@ -72,6 +72,13 @@ class PgResult {
 };
 
 // One connection. Not thread-safe: used by one thread at a time.
+//
+// The connection runs in libpq's pipeline mode: Send() puts a statement on the wire without
+// waiting for its answer, and the next Query(), Settle() or Exec() reads the answers of
+// everything sent before it, in order, in the same round trip. A failure of a sent
+// statement is reported there, and PostgreSQL skips every statement after it up to that
+// point — inside a transaction, the transaction has failed as after any failed statement;
+// outside one, the statements up to that point were one implicit transaction, rolled back.
 class PgConn {
  public:
   // Connects to a libpq URL, sets the session to UTC, and checks the server is
@@ -81,24 +88,46 @@ class PgConn {
   PgConn(const PgConn&) = delete;
   PgConn& operator=(const PgConn&) = delete;
 
-  // Runs one or more statements without parameters or results (simple query protocol).
+  // Runs one or more statements without parameters or results (simple query protocol),
+  // after settling what was sent.
   core::Status Exec(std::string_view sql);
-  // Runs one statement, prepared once per connection and SQL text.
+  // Runs one statement, prepared once per connection and SQL text; waits for its answer.
   core::Result<PgResult> Query(const std::string& sql, const PgParams& params = {});
   // Runs one statement without preparing it (for SQL that is built once, e.g. in Migrate).
   core::Result<PgResult> QueryOnce(const std::string& sql, const PgParams& params = {});
+  // Sends one statement (prepared as Query does) whose answer the caller does not need.
+  void Send(const std::string& sql, const PgParams& params = {});
+  // Waits for the answers of everything sent: the first failure among them, if any.
+  core::Status Settle();
 
   // False once the connection is lost; such a connection is not reused.
   bool ok() const;
-  // True while a transaction is open and a statement in it has failed.
+  // True while a transaction is open and a statement in it has failed (as of the last
+  // answer read).
   bool in_failed_transaction() const;
 
  private:
+  // A statement sent whose answer has not been read yet.
+  struct Pending {
+    std::string sql;            // for error messages
+    std::string prepared_name;  // set for a Prepare message: forgotten when it fails
+  };
+
   explicit PgConn(pg_conn* conn) : conn_(conn) {}
   core::Result<PgResult> Check(pg_result* result, std::string_view sql);
+  // Queues the prepared statement's Parse (first use) and Bind/Execute messages.
+  void SendPrepared(const std::string& sql, const PgParams& params);
+  // Ends the pipeline segment and reads every pending answer up to it: the last statement's
+  // result, or the first failure.
+  core::Result<PgResult> SyncAndRead();
+  // A send libpq refused (connection lost): remembered for the next SyncAndRead.
+  void SendFailed(std::string_view sql);
 
   pg_conn* conn_;
   std::unordered_map<std::string, std::string> statement_names_;  // SQL text -> name
+  int next_statement_ = 1;
+  std::vector<Pending> pending_;
+  std::optional<core::Error> send_error_;
 };
 
 // "postgresql://…" or "postgres://…".

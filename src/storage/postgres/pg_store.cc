@@ -206,19 +206,21 @@ class PgStore final : public core::Store {
   // the deferred one first — holding no other lock there, it may wait for its heads.
   void CommitBatch(std::vector<std::unique_ptr<Unit>> batch) {
     core::Status begin = EnsureWriter();
-    if (begin) begin = writer_db_->Exec("BEGIN; SAVEPOINT unit");
     if (!begin) {
       for (const auto& u : batch) u->done.set_value(begin);
       return;
     }
     PgConn& db = *writer_db_;
+    // Answered together with the first statement of the first unit.
+    db.Send("BEGIN");
+    db.Send("SAVEPOINT unit");
     std::vector<core::Status> results;
     results.reserve(batch.size());
     PgTx tx(db, PgTx::Mode::kWrite);
     std::size_t ran = 0;
     for (; ran < batch.size(); ++ran) {
       Unit& unit = *batch[ran];
-      core::Status status = RunUnit(db, tx, unit, /*first=*/ran == 0);
+      core::Status status = RunUnit(db, tx, unit);
       if (tx.deferred()) break;
       results.push_back(std::move(status));
     }
@@ -231,28 +233,37 @@ class PgStore final : public core::Store {
     }
   }
 
-  // Each unit runs in the savepoint "unit", set in the round trip that begins the batch's
-  // transaction or releases the previous unit's savepoint; COMMIT releases the last.
-  static core::Status RunUnit(PgConn& db, PgTx& tx, Unit& unit, bool first) {
-    if (!first) CONSENTD_RETURN_IF_ERROR(db.Exec("RELEASE SAVEPOINT unit; SAVEPOINT unit"));
+  // Each unit runs in the savepoint "unit". Statements a unit sent without waiting for
+  // their answers are answered when it ends, in the same round trip that releases its
+  // savepoint and sets the next unit's; if one of them failed, the release did not run and
+  // the unit is rolled back like any failed unit. COMMIT releases the last savepoint.
+  static core::Status RunUnit(PgConn& db, PgTx& tx, Unit& unit) {
     // A unit put back before waits for its chain heads like the first unit of a batch.
     tx.BeginUnit(/*wait=*/unit.deferrals > 0);
     core::Status status = RunGuarded(unit.fn, tx);
-    // A unit that went on after a failed statement cannot commit its work: PostgreSQL has
-    // discarded the rest of it.
-    if (status && db.in_failed_transaction()) {
-      status = core::Internal("a statement of the unit failed but the unit did not report it");
+    if (status && !tx.deferred()) {
+      // A unit that went on after a failed statement cannot commit its work: PostgreSQL has
+      // discarded the rest of it.
+      if (db.in_failed_transaction()) {
+        status = core::Internal("a statement of the unit failed but the unit did not report it");
+      } else {
+        db.Send("RELEASE SAVEPOINT unit");
+        db.Send("SAVEPOINT unit");
+        status = db.Settle();
+        if (status) return status;
+      }
     }
-    if (!status || tx.deferred()) {
-      CONSENTD_RETURN_IF_ERROR(db.Exec("ROLLBACK TO SAVEPOINT unit"));
-      tx.RollBackUnit();
-    }
+    (void)db.Settle();  // answers of what the failed unit sent after its failure
+    auto rolled_back = db.Query("ROLLBACK TO SAVEPOINT unit");
+    if (!rolled_back) return rolled_back.error();
+    tx.RollBackUnit();
     return status;
   }
 
   // COMMIT of a transaction that has failed (a savepoint that could not be set or rolled
   // back) would answer success and roll back: such a batch is rolled back and fails.
   static core::Status Commit(PgConn& db) {
+    (void)db.Settle();
     if (db.in_failed_transaction()) {
       (void)db.Exec("ROLLBACK");
       return core::Internal("the batch transaction failed; nothing of it was committed");

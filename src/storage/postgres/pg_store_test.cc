@@ -43,6 +43,45 @@ class PgStoreTest : public ::testing::Test {
   std::unique_ptr<StoreFixture> f_;
 };
 
+// Pipeline mode (pg_db.h): a statement sent without waiting reports its failure at the next
+// answer read; what was sent with it did not stay (outside a transaction they were one
+// implicit transaction); the connection then works as before, and a statement whose
+// preparation failed is prepared again when it is used again.
+TEST_F(PgStoreTest, ASentStatementReportsItsFailureAtTheNextAnswer) {
+  auto db = AppConnection();
+  ASSERT_TRUE(db->Exec("CREATE TEMP TABLE sent (n int)"));
+  db->Send("INSERT INTO sent VALUES (1)");
+  db->Send("SELECT 1 / 0");
+  db->Send("INSERT INTO sent VALUES (2)");
+  auto after = db->Query("SELECT count(*) FROM sent");
+  ASSERT_FALSE(after);
+  EXPECT_NE(after.error().message.find("division by zero"), std::string::npos)
+      << after.error().message;
+  EXPECT_EQ(Count(*db, "SELECT count(*) FROM sent"), 0);
+  EXPECT_TRUE(db->Settle());  // nothing left unanswered
+  db->Send("INSERT INTO sent VALUES (1)");
+  EXPECT_TRUE(db->Settle());
+
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    db->Send("SELEC 1");
+    auto settled = db->Settle();
+    ASSERT_FALSE(settled);
+    EXPECT_NE(settled.error().message.find("syntax error"), std::string::npos)
+        << settled.error().message;
+  }
+  auto fine = db->Query("SELECT 7");
+  ASSERT_TRUE(fine) << fine.error().message;
+  EXPECT_EQ(fine->row(0).ColumnInt(0), 7);
+
+  ASSERT_TRUE(db->Exec("BEGIN"));
+  db->Send("INSERT INTO sent VALUES (3)");
+  db->Send("SELECT 1 / 0");
+  EXPECT_FALSE(db->Settle());
+  EXPECT_TRUE(db->in_failed_transaction());
+  ASSERT_TRUE(db->Exec("ROLLBACK"));
+  EXPECT_EQ(Count(*db, "SELECT count(*) FROM sent"), 1);
+}
+
 TEST_F(PgStoreTest, WithoutATenantTheApplicationRoleSeesNothing) {
   auto a = f().AddTenant("a"), b = f().AddTenant("b");
   f().AddContact(a, "a@example.com");

@@ -30,9 +30,9 @@ Status PgTx::Scope(core::TenantId tenant, bool lock_head) {
   // it goes on to lock it.
   if (tenant == tenant_ && tenant != 0 && !lock) return {};
   if (!lock) {
-    auto r = db_.Query("SELECT set_config('consentd.tenant_id', $1, true)",
-                       PgParams().Add(std::to_string(tenant)));
-    if (!r) return r.error();
+    // Answered with the statement it scopes.
+    db_.Send("SELECT set_config('consentd.tenant_id', $1, true)",
+             PgParams().Add(std::to_string(tenant)));
     tenant_ = tenant;
     return {};
   }
@@ -59,6 +59,13 @@ Result<PgResult> PgTx::TenantQuery(core::TenantId tenant, const std::string& sql
                                    const PgParams& params) {
   CONSENTD_RETURN_IF_ERROR(Scope(tenant));
   return db_.Query(sql, params);
+}
+
+Status PgTx::TenantSend(core::TenantId tenant, const std::string& sql, const PgParams& params,
+                        bool lock_head) {
+  CONSENTD_RETURN_IF_ERROR(Scope(tenant, lock_head));
+  db_.Send(sql, params);
+  return {};
 }
 
 namespace {
@@ -352,7 +359,7 @@ Status PgTx::SaveConsent(core::TenantId tenant, const core::ConsentRecord& r) {
   params.Add(tenant).Add(r.contact_id).Add(r.purpose_id).Add(r.source).Add(r.purpose_name);
   params.Add(r.granted_at).Add(r.revoked_at).Add(r.revocation_reason);
   params.Add(std::int64_t{r.text_version}).Add(r.text_sha256).Add(r.language);
-  CONSENTD_RETURN_IF_ERROR(Ran(TenantQuery(
+  CONSENTD_RETURN_IF_ERROR(TenantSend(
       tenant,
       "INSERT INTO consents (tenant_id, contact_id, purpose_id, source, purpose_name, "
       "granted_at, revoked_at, revocation_reason, text_version, text_sha256, language) "
@@ -362,7 +369,7 @@ Status PgTx::SaveConsent(core::TenantId tenant, const core::ConsentRecord& r) {
       "granted_at = excluded.granted_at, revoked_at = excluded.revoked_at, "
       "revocation_reason = excluded.revocation_reason, text_version = excluded.text_version, "
       "text_sha256 = excluded.text_sha256, language = excluded.language",
-      params)));
+      params));
   return RefreshListState(tenant, r.contact_id);  // contacts-list
 }
 
@@ -427,36 +434,25 @@ Result<core::ChainHead> PgTx::LockChainHead(core::TenantId tenant) {
   return **head;
 }
 
-// The activity, its payload and the new chain head in one statement: one round trip.
-Result<core::ActivityId> PgTx::AppendActivity(const core::Activity& a) {
-  auto r =
-      TenantQuery(a.tenant_id,
-                  "WITH activity AS ("
-                  " INSERT INTO activities (tenant_id, seq, contact_id, type, author_user_id,"
-                  " created_at, payload_sha256, prev_hash, hash)"
-                  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id),"
-                  " payload AS (INSERT INTO activity_payloads (activity_id, tenant_id, payload)"
-                  " SELECT id, $1, $10 FROM activity),"
-                  " head AS (UPDATE chain_heads SET seq = $2, hash = $9 WHERE tenant_id = $1"
-                  " RETURNING 1)"
-                  " SELECT (SELECT id FROM activity), (SELECT count(*) FROM head)",
-                  PgParams()
-                      .Add(a.tenant_id)
-                      .Add(a.seq)
-                      .Add(a.contact_id)
-                      .Add(core::ActivityTypeName(a.type))
-                      .Add(a.author_user_id)
-                      .Add(a.created_at)
-                      .Add(a.payload_sha256)
-                      .Add(a.prev_hash)
-                      .Add(a.hash)
-                      .Add(a.payload));
-  if (!r) return r.error();
-  if (r->rows() != 1 || r->row(0).ColumnInt(1) == 0) {
-    return core::Internal("chain head not locked before appending");
-  }
+// The activity, its payload and the new chain head in one call, sent without waiting
+// (migrations/postgres/0015_append_activity.sql checks it follows the head).
+Status PgTx::AppendActivity(const core::Activity& a) {
+  CONSENTD_RETURN_IF_ERROR(TenantSend(a.tenant_id,
+                                      "SELECT consentd_append_activity($1, $2, $3, $4, $5, $6, "
+                                      "$7, $8, $9, $10)",
+                                      PgParams()
+                                          .Add(a.tenant_id)
+                                          .Add(a.seq)
+                                          .Add(a.contact_id)
+                                          .Add(core::ActivityTypeName(a.type))
+                                          .Add(a.author_user_id)
+                                          .Add(a.created_at)
+                                          .Add(a.payload_sha256)
+                                          .Add(a.prev_hash)
+                                          .Add(a.hash)
+                                          .Add(a.payload)));
   known_heads_[a.tenant_id] = core::ChainHead{a.seq, a.hash};
-  return r->row(0).ColumnInt(0);
+  return {};
 }
 
 Result<core::LinkTokenId> PgTx::InsertLinkToken(const core::LinkToken& t) {

@@ -102,7 +102,7 @@ class PgTx final : public core::WriteTx {
   core::Status DeleteSearchProfile(core::TenantId tenant, core::ContactId contact,
                                    core::SearchProfileId id) override;
   core::Result<core::ChainHead> LockChainHead(core::TenantId tenant) override;
-  core::Result<core::ActivityId> AppendActivity(const core::Activity& activity) override;
+  core::Status AppendActivity(const core::Activity& activity) override;
   core::Result<core::LinkTokenId> InsertLinkToken(const core::LinkToken& token) override;
   core::Result<std::int64_t> InsertDeletionRequest(const core::DeletionRequest& request) override;
   core::Status SetDeletionRequestStatus(core::TenantId tenant, std::int64_t id,
@@ -142,7 +142,7 @@ class PgTx final : public core::WriteTx {
   core::Status RevokeUserSessions(core::TenantId tenant, core::UserId user) override;
   core::Status RecordLoginFailure(std::string_view key, core::Time now) override;
   core::Status ClearLoginFailures(std::string_view key, core::Time older_than) override;
-  core::Result<std::int64_t> InsertAudit(const core::AuditEntry& entry) override;
+  core::Status InsertAudit(const core::AuditEntry& entry) override;
 
   // --- contact-detail ---
   core::Result<std::vector<core::LinkToken>> ListLinkTokens(core::TenantId tenant,
@@ -237,6 +237,10 @@ class PgTx final : public core::WriteTx {
   // Scope(tenant), then Query(sql, params).
   core::Result<PgResult> TenantQuery(core::TenantId tenant, const std::string& sql,
                                      const PgParams& params);
+  // Scope(tenant, lock_head), then Send(sql, params): a write whose answer the unit does not
+  // wait for (see core::WriteTx).
+  core::Status TenantSend(core::TenantId tenant, const std::string& sql, const PgParams& params,
+                          bool lock_head = true);
 
   PgConn& db_;
   const Mode mode_;

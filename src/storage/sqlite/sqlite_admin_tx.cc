@@ -92,14 +92,13 @@ Status SqliteTx::ClearLoginFailures(std::string_view key, core::Time older_than)
   return s.Run();
 }
 
-Result<std::int64_t> SqliteTx::InsertAudit(const core::AuditEntry& e) {
+Status SqliteTx::InsertAudit(const core::AuditEntry& e) {
   Statement s(db_,
               "INSERT INTO audit_log (tenant_id, user_id, at, action, target, detail, ip_prefix, "
               "api_key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   s.Bind(1, e.tenant_id).Bind(2, e.user_id).Bind(3, core::FormatIso(e.at)).Bind(4, e.action);
   s.Bind(5, e.target).Bind(6, e.detail).Bind(7, e.ip_prefix).Bind(8, e.api_key_id);
-  CONSENTD_RETURN_IF_ERROR(s.Run());
-  return db_.LastInsertId();
+  return s.Run();
 }
 
 Result<std::vector<core::AuditEntry>> SqliteTx::ListAudit(core::TenantId tenant,

@@ -330,7 +330,7 @@ Result<core::ChainHead> SqliteTx::LockChainHead(core::TenantId tenant) {
   return core::ChainHead{0, std::string(core::kGenesisHash)};
 }
 
-Result<core::ActivityId> SqliteTx::AppendActivity(const core::Activity& a) {
+Status SqliteTx::AppendActivity(const core::Activity& a) {
   Statement ins(db_,
                 "INSERT INTO activities (tenant_id, seq, contact_id, type, author_user_id, "
                 "created_at, payload_sha256, prev_hash, hash) "
@@ -351,8 +351,7 @@ Result<core::ActivityId> SqliteTx::AppendActivity(const core::Activity& a) {
                  "ON CONFLICT (tenant_id) DO UPDATE SET seq = excluded.seq, "
                  "hash = excluded.hash");
   head.Bind(1, a.tenant_id).Bind(2, a.seq).Bind(3, a.hash);
-  CONSENTD_RETURN_IF_ERROR(head.Run());
-  return id;
+  return head.Run();
 }
 
 Result<core::LinkTokenId> SqliteTx::InsertLinkToken(const core::LinkToken& t) {
