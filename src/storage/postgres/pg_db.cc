@@ -1,6 +1,7 @@
 #include "storage/postgres/pg_db.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <charconv>
 #include <cstdlib>
@@ -156,16 +157,29 @@ void PgConn::SendPrepared(const std::string& sql, const PgParams& params) {
   pending_.push_back({sql, ""});
 }
 
+void PgConn::Dispatch() {
+  if (PQpipelineSync(conn_) != 1) return SendFailed("sync");
+  pending_.push_back({"sync", "", /*sync=*/true});
+}
+
 core::Result<PgResult> PgConn::SyncAndRead() {
+  if (pending_.empty() || !pending_.back().sync) Dispatch();
   std::vector<Pending> pending;
   pending.swap(pending_);
   std::optional<core::Error> failure = std::move(send_error_);
   send_error_.reset();
-  if (PQpipelineSync(conn_) != 1 && !failure) failure = ErrorOf(nullptr, conn_, "sync");
   std::optional<PgResult> last;
   for (const Pending& p : pending) {
+    if (!ok()) break;  // the connection is gone: no answers will come
     pg_result* raw = PQgetResult(conn_);
-    if (!raw) {  // the connection is gone: no answers will come
+    if (p.sync) {
+      if (!raw || PQresultStatus(raw) != PGRES_PIPELINE_SYNC) {
+        if (!failure) failure = ErrorOf(raw, conn_, "sync");
+      }
+      if (raw) PQclear(raw);
+      continue;
+    }
+    if (!raw) {
       if (!failure) failure = ErrorOf(nullptr, conn_, p.sql);
       break;
     }
@@ -178,13 +192,7 @@ core::Result<PgResult> PgConn::SyncAndRead() {
     if (checked) last.emplace(std::move(*checked));
     while (pg_result* rest = PQgetResult(conn_)) PQclear(rest);  // the answer's end (NULL)
   }
-  if (ok()) {
-    pg_result* sync = PQgetResult(conn_);
-    if (!sync || PQresultStatus(sync) != PGRES_PIPELINE_SYNC) {
-      if (!failure) failure = ErrorOf(sync, conn_, "sync");
-    }
-    if (sync) PQclear(sync);
-  }
+  if (!ok() && !failure) failure = ErrorOf(nullptr, conn_, "connection");
   if (failure) return *failure;
   if (!last) return PgResult(nullptr);
   return std::move(*last);
@@ -195,6 +203,18 @@ core::Status PgConn::Settle() {
   auto r = SyncAndRead();
   if (!r) return r.error();
   return {};
+}
+
+bool PgConn::Usable() {
+  if (!pending_.empty() || send_error_ || !ok()) return false;
+  pollfd p{PQsocket(conn_), POLLIN, 0};
+  // A closed connection reads as the server's farewell (a FATAL error), then end of file;
+  // anything else unasked for is read and judged the same way, a few times at most.
+  for (int reads = 0; poll(&p, 1, 0) > 0; ++reads) {
+    if (reads == 4 || (p.revents & (POLLERR | POLLNVAL)) != 0) return false;
+    if (PQconsumeInput(conn_) != 1 || !ok()) return false;
+  }
+  return ok();
 }
 
 core::Status PgConn::Exec(std::string_view sql) {

@@ -97,8 +97,14 @@ class PgConn {
   core::Result<PgResult> QueryOnce(const std::string& sql, const PgParams& params = {});
   // Sends one statement (prepared as Query does) whose answer the caller does not need.
   void Send(const std::string& sql, const PgParams& params = {});
+  // Ends what was sent as one pipeline segment and puts it on the wire without waiting:
+  // the server runs it now, its answers are read by the next Settle, Query or Exec.
+  void Dispatch();
   // Waits for the answers of everything sent: the first failure among them, if any.
   core::Status Settle();
+  // Whether the connection can take statements: connected, no answers outstanding, and the
+  // server has not closed it (a closed connection shows as input nobody asked for).
+  bool Usable();
 
   // False once the connection is lost; such a connection is not reused.
   bool ok() const;
@@ -111,14 +117,15 @@ class PgConn {
   struct Pending {
     std::string sql;            // for error messages
     std::string prepared_name;  // set for a Prepare message: forgotten when it fails
+    bool sync = false;          // the end of a segment (Dispatch) rather than a statement
   };
 
   explicit PgConn(pg_conn* conn) : conn_(conn) {}
   core::Result<PgResult> Check(pg_result* result, std::string_view sql);
   // Queues the prepared statement's Parse (first use) and Bind/Execute messages.
   void SendPrepared(const std::string& sql, const PgParams& params);
-  // Ends the pipeline segment and reads every pending answer up to it: the last statement's
-  // result, or the first failure.
+  // Ends the pipeline segment (unless Dispatch just did) and reads every pending answer: the
+  // last statement's result, or the first failure.
   core::Result<PgResult> SyncAndRead();
   // A send libpq refused (connection lost): remembered for the next SyncAndRead.
   void SendFailed(std::string_view sql);

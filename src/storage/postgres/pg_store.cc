@@ -114,23 +114,17 @@ class PgStore final : public core::Store {
     writer_thread_.join();
   }
 
+  // One round trip for a read of one statement: BEGIN goes out with the first statement,
+  // COMMIT is sent on return and its answer read by the connection's next reader (a
+  // read-only transaction's COMMIT has nothing to fail on).
   core::Status Read(const core::ReadFn& fn) override {
     auto db = AcquireReader();
     if (!db) return db.error();
-    core::Status status = (*db)->Exec(kBeginRead);
-    if (!status && !(*db)->ok()) {
-      // A pooled connection the server closed (restart, idle timeout): one fresh try.
-      ReleaseReader(std::move(*db));
-      db = AcquireReader();
-      if (!db) return db.error();
-      status = (*db)->Exec(kBeginRead);
-    }
-    if (status) {
-      PgTx tx(**db, PgTx::Mode::kRead);
-      status = RunReadGuarded(fn, tx);
-      core::Status end = (*db)->Exec("COMMIT");
-      if (status && !end) status = end;
-    }
+    (*db)->Send(std::string(kBeginRead));
+    PgTx tx(**db, PgTx::Mode::kRead);
+    core::Status status = RunReadGuarded(fn, tx);
+    (*db)->Send("COMMIT");
+    (*db)->Dispatch();
     ReleaseReader(std::move(*db));
     return status;
   }
@@ -145,16 +139,25 @@ class PgStore final : public core::Store {
 
  private:
   core::Result<std::unique_ptr<PgConn>> AcquireReader() {
-    {
-      std::unique_lock lock(pool_mutex_);
-      pool_cv_.wait(lock,
-                    [this] { return !readers_.empty() || open_readers_ < options_.max_readers; });
-      if (!readers_.empty()) {
-        auto db = std::move(readers_.back());
+    for (;;) {
+      std::unique_ptr<PgConn> pooled;
+      {
+        std::unique_lock lock(pool_mutex_);
+        pool_cv_.wait(lock,
+                      [this] { return !readers_.empty() || open_readers_ < options_.max_readers; });
+        if (readers_.empty()) {
+          ++open_readers_;
+          break;
+        }
+        pooled = std::move(readers_.back());
         readers_.pop_back();
-        return db;
       }
-      ++open_readers_;
+      // The previous reader's COMMIT answered; a connection the server closed meanwhile
+      // (restart, idle timeout) is replaced.
+      (void)pooled->Settle();
+      if (pooled->Usable()) return pooled;
+      pooled.reset();
+      ForgetReader();
     }
     auto db = PgConn::Open(url_);
     if (!db) ForgetReader();
@@ -191,9 +194,10 @@ class PgStore final : public core::Store {
     }
   }
 
-  // A lost writer connection is opened again before the next batch.
+  // A lost writer connection (or one the server closed) is opened again before the next
+  // batch.
   core::Status EnsureWriter() {
-    if (writer_db_ && writer_db_->ok()) return {};
+    if (writer_db_ && writer_db_->Usable()) return {};
     auto db = PgConn::Open(url_);
     if (!db) return db.error();
     writer_db_ = std::move(*db);

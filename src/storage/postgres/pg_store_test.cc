@@ -82,6 +82,29 @@ TEST_F(PgStoreTest, ASentStatementReportsItsFailureAtTheNextAnswer) {
   EXPECT_EQ(Count(*db, "SELECT count(*) FROM sent"), 1);
 }
 
+// Connections the server closed (a restart, an idle timeout, an operator) are replaced
+// before they are used: the next read and the next write work.
+TEST_F(PgStoreTest, ConnectionsTheServerClosedAreReplaced) {
+  auto tenant = f().AddTenant("a");
+  f().AddContact(tenant, "before@example.com");
+  ASSERT_TRUE(testing::ContactExists(*f().store, tenant, "before@example.com"));  // a reader
+  auto db = AppConnection();
+  auto closed = db->Query(
+      "WITH mine AS MATERIALIZED (SELECT pid FROM pg_stat_activity WHERE usename = current_user "
+      "AND datname = current_database() AND pid <> pg_backend_pid()) "
+      "SELECT count(*) FROM mine WHERE pg_terminate_backend(pid, 5000)");
+  ASSERT_TRUE(closed) << closed.error().message;
+  EXPECT_GE(closed->row(0).ColumnInt(0), 2);  // the writer and the pooled reader
+  EXPECT_TRUE(testing::ContactExists(*f().store, tenant, "before@example.com"));
+  auto wrote = f().store->Write([&](core::WriteTx& tx) -> core::Status {
+    auto id = tx.InsertContact(testing::NewContact(tenant, "after@example.com"));
+    if (!id) return id.error();
+    return {};
+  });
+  EXPECT_TRUE(wrote) << wrote.error().message;
+  EXPECT_TRUE(testing::ContactExists(*f().store, tenant, "after@example.com"));
+}
+
 TEST_F(PgStoreTest, WithoutATenantTheApplicationRoleSeesNothing) {
   auto a = f().AddTenant("a"), b = f().AddTenant("b");
   f().AddContact(a, "a@example.com");
