@@ -180,14 +180,17 @@ class ReadTx {
 // Reads and writes of one unit of work. A unit that returns an error is rolled back
 // alone; the others of its batch are unaffected.
 //
-// Writes that answer only success or failure (Status) may be carried out later than the
-// call returns — PostgreSQL sends them without waiting (storage/postgres/pg_db.h) — so their
-// failure can be reported by a later call of the same unit or, after the unit returned,
-// as the unit's result. Either way the whole unit is rolled back; never a part of it.
+// Writes that answer only success or failure (Status), and InsertContact, may be carried out
+// later than the call returns — PostgreSQL sends them without waiting (storage/postgres/
+// pg_db.h; a new contact's id is drawn beforehand) — so their failure can be reported by a
+// later call of the same unit or, after the unit returned, as the unit's result. Either way
+// the whole unit is rolled back; never a part of it.
 class WriteTx : public ReadTx {
  public:
   virtual Result<TenantId> InsertTenant(const Tenant& tenant) = 0;
   virtual Result<UserId> InsertUser(const User& user) = 0;
+  // kConflict when the e-mail address or the external id is taken by another live contact
+  // of the tenant (perhaps only when the unit ends, see above).
   virtual Result<ContactId> InsertContact(const Contact& contact) = 0;
   // kConflict when the e-mail address is taken by another contact of the tenant.
   virtual Status UpdateContact(const Contact& contact) = 0;

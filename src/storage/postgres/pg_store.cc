@@ -224,7 +224,7 @@ class PgStore final : public core::Store {
     std::size_t ran = 0;
     for (; ran < batch.size(); ++ran) {
       Unit& unit = *batch[ran];
-      core::Status status = RunUnit(db, tx, unit);
+      core::Status status = RunUnit(db, tx, unit, static_cast<int>(batch.size() - ran));
       if (tx.deferred()) break;
       results.push_back(std::move(status));
     }
@@ -241,9 +241,9 @@ class PgStore final : public core::Store {
   // their answers are answered when it ends, in the same round trip that releases its
   // savepoint and sets the next unit's; if one of them failed, the release did not run and
   // the unit is rolled back like any failed unit. COMMIT releases the last savepoint.
-  static core::Status RunUnit(PgConn& db, PgTx& tx, Unit& unit) {
+  static core::Status RunUnit(PgConn& db, PgTx& tx, Unit& unit, int units_left) {
     // A unit put back before waits for its chain heads like the first unit of a batch.
-    tx.BeginUnit(/*wait=*/unit.deferrals > 0);
+    tx.BeginUnit(/*wait=*/unit.deferrals > 0, units_left);
     core::Status status = RunGuarded(unit.fn, tx);
     if (status && !tx.deferred()) {
       // A unit that went on after a failed statement cannot commit its work: PostgreSQL has

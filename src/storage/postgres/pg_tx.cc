@@ -1,5 +1,7 @@
 #include "storage/postgres/pg_tx.h"
 
+#include <algorithm>
+
 #include "storage/contact_list_sql.h"
 #include "storage/postgres/pg_rows.h"
 
@@ -9,7 +11,8 @@ using core::Result;
 using core::Status;
 using namespace rows;  // NOLINT(google-build-using-namespace): this file's own helpers
 
-void PgTx::BeginUnit(bool wait) {
+void PgTx::BeginUnit(bool wait, int units_left) {
+  units_left_ = units_left;
   tenant_before_unit_ = tenant_;
   heads_before_unit_ = locked_heads_;
   known_heads_before_unit_ = known_heads_;
@@ -298,20 +301,35 @@ Result<core::UserId> PgTx::InsertUser(const core::User& u) {
 }
 
 Result<core::ContactId> PgTx::InsertContact(const core::Contact& c) {
+  CONSENTD_RETURN_IF_ERROR(Scope(c.tenant_id));
+  if (contact_ids_.empty()) {
+    // Enough for every unit left in the batch to insert one. Drawn after the tenant's chain
+    // head is locked, so a tenant's contact ids still follow its commits across nodes.
+    auto drawn = db_.Query(
+        "SELECT nextval(s) FROM pg_get_serial_sequence('contacts', 'id') s, "
+        "generate_series(1, $1)",
+        PgParams().Add(std::int64_t{std::max(units_left_, 1)}));
+    if (!drawn) return drawn.error();
+    for (int i = drawn->rows() - 1; i >= 0; --i) contact_ids_.push_back(drawn->row(i).ColumnInt(0));
+  }
+  const core::ContactId id = contact_ids_.back();
+  contact_ids_.pop_back();
   PgParams params;
-  params.Add(c.tenant_id);
+  params.Add(id).Add(c.tenant_id);
   for (const auto& f : core::kContactFields) params.Add(c.data.*f.member);
   params.Add(core::LegalBasisKey(c.legal_basis)).Add(c.created_at).Add(c.updated_at);
   AddExternalId(params, c);
   AddListKeys(params, c.data);
-  return ReturnedId(TenantQuery(
-      c.tenant_id,
-      "INSERT INTO contacts (tenant_id, anrede, titel, vorname, nachname, firma, email, "
+  // Sent without waiting: a taken e-mail address or external id fails the unit (kConflict)
+  // when it ends (core::WriteTx).
+  db_.Send(
+      "INSERT INTO contacts (id, tenant_id, anrede, titel, vorname, nachname, firma, email, "
       "telefon, mobil, strasse, hausnummer, plz, ort, land, sprache, kontaktart, legal_basis, "
       "created_at, updated_at, external_id, search_key, sort_name, sort_ort) VALUES ($1, $2, "
       "$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, "
-      "$22, $23) RETURNING id",
-      params));
+      "$22, $23, $24)",
+      params);
+  return id;
 }
 
 Status PgTx::UpdateContact(const core::Contact& c) {

@@ -14,6 +14,7 @@
 
 #include <map>
 #include <set>
+#include <vector>
 
 #include "core/store.h"
 #include "storage/postgres/pg_db.h"
@@ -27,9 +28,10 @@ class PgTx final : public core::WriteTx {
   PgTx(PgConn& db, Mode mode) : db_(db), mode_(mode) {}
 
   // Called before each unit of a write batch. `wait` lets the unit wait for any chain head
-  // (a unit deferred before, retried). What earlier units of the batch established (the
-  // tenant for row-level security, locked chain heads and their values) carries over.
-  void BeginUnit(bool wait);
+  // (a unit deferred before, retried); `units_left` counts it and the units after it. What
+  // earlier units of the batch established (the tenant for row-level security, locked
+  // chain heads and their values, contact ids drawn) carries over.
+  void BeginUnit(bool wait, int units_left);
   // After the unit's savepoint was rolled back: its locks, its tenant setting and its chain
   // appends are gone, so is what this object remembered of them.
   void RollBackUnit();
@@ -255,6 +257,11 @@ class PgTx final : public core::WriteTx {
   std::map<core::TenantId, core::ChainHead> known_heads_before_unit_;
   bool wait_always_ = false;
   bool deferred_ = false;
+  int units_left_ = 1;
+  // Contact ids drawn from the sequence for this batch and not used yet: InsertContact
+  // needs no answer then (ids of rolled-back units and unused ones are gaps, as any
+  // rolled-back insert leaves).
+  std::vector<core::ContactId> contact_ids_;
 };
 
 }  // namespace consentd::storage
