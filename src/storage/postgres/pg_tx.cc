@@ -14,8 +14,7 @@ using namespace rows;  // NOLINT(google-build-using-namespace): this file's own 
 void PgTx::BeginUnit(bool wait, int units_left) {
   units_left_ = units_left;
   tenant_before_unit_ = tenant_;
-  heads_before_unit_ = locked_heads_;
-  known_heads_before_unit_ = known_heads_;
+  heads_before_unit_ = heads_;
   wait_always_ = wait;
   deferred_ = false;
 }
@@ -23,12 +22,11 @@ void PgTx::BeginUnit(bool wait, int units_left) {
 void PgTx::RollBackUnit() {
   // ROLLBACK TO SAVEPOINT restores consentd.tenant_id as it was when the unit began.
   tenant_ = tenant_before_unit_;
-  locked_heads_ = heads_before_unit_;
-  known_heads_ = known_heads_before_unit_;
+  heads_ = heads_before_unit_;
 }
 
 Status PgTx::Scope(core::TenantId tenant, bool lock_head) {
-  const bool lock = mode_ == Mode::kWrite && lock_head && !locked_heads_.contains(tenant);
+  const bool lock = mode_ == Mode::kWrite && lock_head && !heads_.contains(tenant);
   // Entered already; a unit that entered without the head (sessions, audit) and now needs
   // it goes on to lock it.
   if (tenant == tenant_ && tenant != 0 && !lock) return {};
@@ -39,7 +37,7 @@ Status PgTx::Scope(core::TenantId tenant, bool lock_head) {
     tenant_ = tenant;
     return {};
   }
-  const bool wait = wait_always_ || locked_heads_.empty() || tenant > *locked_heads_.rbegin();
+  const bool wait = wait_always_ || heads_.empty() || tenant > heads_.rbegin()->first;
   auto r = db_.Query("SELECT entered, seq, hash FROM consentd_enter_tenant_head($1, $2)",
                      PgParams().Add(tenant).Add(wait ? "true" : "false"));
   if (!r) return r.error();
@@ -50,10 +48,8 @@ Status PgTx::Scope(core::TenantId tenant, bool lock_head) {
     return core::Error{core::ErrorCode::kUnavailable,
                        "tenant " + std::to_string(tenant) + " is busy on another node"};
   }
-  locked_heads_.insert(tenant);
-  if (!row.ColumnIsNull(1)) {  // no head yet: LockChainHead creates it
-    known_heads_[tenant] = core::ChainHead{row.ColumnInt(1), row.ColumnText(2)};
-  }
+  auto& head = heads_[tenant];  // locked; no head yet: LockChainHead creates it
+  if (!row.ColumnIsNull(1)) head = core::ChainHead{row.ColumnInt(1), row.ColumnText(2)};
   tenant_ = tenant;
   return {};
 }
@@ -281,8 +277,8 @@ Result<core::TenantId> PgTx::InsertTenant(const core::Tenant& t) {
   auto head = db_.Query("INSERT INTO chain_heads (tenant_id, seq, hash) VALUES ($1, 0, $2)",
                         PgParams().Add(*id).Add(core::kGenesisHash));
   if (!head) return head.error();
-  locked_heads_.insert(*id);  // an inserted row is this transaction's until it ends
-  known_heads_[*id] = core::ChainHead{0, std::string(core::kGenesisHash)};
+  // An inserted row is this transaction's until it ends.
+  heads_[*id] = core::ChainHead{0, std::string(core::kGenesisHash)};
   return *id;
 }
 
@@ -434,7 +430,9 @@ Result<core::ChainHead> PgTx::LockChainHead(core::TenantId tenant) {
   // The row lock is held until the transaction ends: appends of one tenant from any node
   // take turns, so the chain never forks.
   CONSENTD_RETURN_IF_ERROR(Scope(tenant));
-  if (auto known = known_heads_.find(tenant); known != known_heads_.end()) return known->second;
+  if (auto known = heads_.find(tenant); known != heads_.end() && known->second) {
+    return *known->second;
+  }
   const std::string lock = "SELECT seq, hash FROM chain_heads WHERE tenant_id = $1 FOR UPDATE";
   auto read = [](const PgRow& r) { return core::ChainHead{r.ColumnInt(0), r.ColumnText(1)}; };
   auto head = OneOrNone<core::ChainHead>(db_.Query(lock, PgParams().Add(tenant)), read);
@@ -448,7 +446,7 @@ Result<core::ChainHead> PgTx::LockChainHead(core::TenantId tenant) {
     if (!head) return head.error();
     if (!*head) return core::NotFound("chain head");
   }
-  known_heads_[tenant] = **head;
+  heads_[tenant] = **head;
   return **head;
 }
 
@@ -469,7 +467,7 @@ Status PgTx::AppendActivity(const core::Activity& a) {
                                           .Add(a.prev_hash)
                                           .Add(a.hash)
                                           .Add(a.payload)));
-  known_heads_[a.tenant_id] = core::ChainHead{a.seq, a.hash};
+  heads_[a.tenant_id] = core::ChainHead{a.seq, a.hash};
   return {};
 }
 

@@ -13,7 +13,6 @@
 #pragma once
 
 #include <map>
-#include <set>
 #include <vector>
 
 #include "core/store.h"
@@ -246,15 +245,14 @@ class PgTx final : public core::WriteTx {
 
   PgConn& db_;
   const Mode mode_;
-  core::TenantId tenant_ = 0;              // set for row-level security, 0: none
-  std::set<core::TenantId> locked_heads_;  // of the whole batch transaction
-  // The locked heads' values as this transaction last read or wrote them: nobody else can
-  // change a locked head, so a later unit of the batch needs no read.
-  std::map<core::TenantId, core::ChainHead> known_heads_;
+  core::TenantId tenant_ = 0;  // set for row-level security, 0: none
+  // The chain heads the batch transaction has locked, with their values as it last read or
+  // wrote them (none yet: a head LockChainHead still creates). Nobody else can change a
+  // locked head, so a later unit of the batch needs no read.
+  std::map<core::TenantId, std::optional<core::ChainHead>> heads_;
   // The above as they were when the unit began, restored when it is rolled back.
   core::TenantId tenant_before_unit_ = 0;
-  std::set<core::TenantId> heads_before_unit_;
-  std::map<core::TenantId, core::ChainHead> known_heads_before_unit_;
+  std::map<core::TenantId, std::optional<core::ChainHead>> heads_before_unit_;
   bool wait_always_ = false;
   bool deferred_ = false;
   int units_left_ = 1;
