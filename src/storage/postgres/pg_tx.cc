@@ -298,18 +298,22 @@ Result<core::UserId> PgTx::InsertUser(const core::User& u) {
 
 Result<core::ContactId> PgTx::InsertContact(const core::Contact& c) {
   CONSENTD_RETURN_IF_ERROR(Scope(c.tenant_id));
-  if (contact_ids_.empty()) {
-    // Enough for every unit left in the batch to insert one. Drawn after the tenant's chain
-    // head is locked, so a tenant's contact ids still follow its commits across nodes.
+  std::vector<core::ContactId>& ids = contact_ids_[c.tenant_id];
+  if (ids.empty()) {
+    // Enough for the units left in the batch to insert one each, up to 16 (a batch of consent
+    // acts with one create leaves a small gap, not one of hundreds). Drawn after the
+    // tenant's chain head is locked, so a tenant's contact ids still follow its commits
+    // across nodes.
+    constexpr int kMaxDraw = 16;
     auto drawn = db_.Query(
         "SELECT nextval(s) FROM pg_get_serial_sequence('contacts', 'id') s, "
         "generate_series(1, $1)",
-        PgParams().Add(std::int64_t{std::max(units_left_, 1)}));
+        PgParams().Add(std::int64_t{std::clamp(units_left_, 1, kMaxDraw)}));
     if (!drawn) return drawn.error();
-    for (int i = drawn->rows() - 1; i >= 0; --i) contact_ids_.push_back(drawn->row(i).ColumnInt(0));
+    for (int i = drawn->rows() - 1; i >= 0; --i) ids.push_back(drawn->row(i).ColumnInt(0));
   }
-  const core::ContactId id = contact_ids_.back();
-  contact_ids_.pop_back();
+  const core::ContactId id = ids.back();
+  ids.pop_back();
   PgParams params;
   params.Add(id).Add(c.tenant_id);
   for (const auto& f : core::kContactFields) params.Add(c.data.*f.member);

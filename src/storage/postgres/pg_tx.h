@@ -256,10 +256,10 @@ class PgTx final : public core::WriteTx {
   bool wait_always_ = false;
   bool deferred_ = false;
   int units_left_ = 1;
-  // Contact ids drawn from the sequence for this batch and not used yet: InsertContact
-  // needs no answer then (ids of rolled-back units and unused ones are gaps, as any
-  // rolled-back insert leaves).
-  std::vector<core::ContactId> contact_ids_;
+  // Contact ids drawn from the sequence for this batch and not used yet, per tenant (drawn
+  // under its chain head lock): InsertContact needs no answer then. Ids of rolled-back
+  // units and unused ones are gaps, as any rolled-back insert leaves.
+  std::map<core::TenantId, std::vector<core::ContactId>> contact_ids_;
 };
 
 }  // namespace consentd::storage
