@@ -141,12 +141,12 @@ void PgConn::SendFailed(std::string_view sql) {
   if (!send_error_) send_error_ = ErrorOf(nullptr, conn_, sql);
 }
 
-void PgConn::SendPrepared(const std::string& sql, const PgParams& params) {
+void PgConn::Send(const std::string& sql, const PgParams& params) {
   auto found = statement_names_.find(sql);
   if (found == statement_names_.end()) {
     std::string name = "s" + std::to_string(next_statement_++);
     if (PQsendPrepare(conn_, name.c_str(), sql.c_str(), 0, nullptr) != 1) return SendFailed(sql);
-    pending_.push_back({sql, name});
+    pending_.push_back({sql, Pending::Kind::kPrepare});
     found = statement_names_.emplace(sql, std::move(name)).first;
   }
   const auto values = params.Pointers();
@@ -154,16 +154,16 @@ void PgConn::SendPrepared(const std::string& sql, const PgParams& params) {
                           nullptr, 0) != 1) {
     return SendFailed(sql);
   }
-  pending_.push_back({sql, ""});
+  pending_.push_back({sql, Pending::Kind::kStatement});
 }
 
 void PgConn::Dispatch() {
   if (PQpipelineSync(conn_) != 1) return SendFailed("sync");
-  pending_.push_back({"sync", "", /*sync=*/true});
+  pending_.push_back({"sync", Pending::Kind::kSync});
 }
 
 core::Result<PgResult> PgConn::SyncAndRead() {
-  if (pending_.empty() || !pending_.back().sync) Dispatch();
+  if (pending_.empty() || pending_.back().kind != Pending::Kind::kSync) Dispatch();
   std::vector<Pending> pending;
   pending.swap(pending_);
   std::optional<core::Error> failure = std::move(send_error_);
@@ -172,7 +172,7 @@ core::Result<PgResult> PgConn::SyncAndRead() {
   for (const Pending& p : pending) {
     if (!ok()) break;  // the connection is gone: no answers will come
     pg_result* raw = PQgetResult(conn_);
-    if (p.sync) {
+    if (p.kind == Pending::Kind::kSync) {
       if (!raw || PQresultStatus(raw) != PGRES_PIPELINE_SYNC) {
         if (!failure) failure = ErrorOf(raw, conn_, "sync");
       }
@@ -187,7 +187,7 @@ core::Result<PgResult> PgConn::SyncAndRead() {
     auto checked = Check(raw, p.sql);
     // A statement skipped after an earlier failure, or failed itself. A Prepare that did not
     // succeed left no statement on the server: its name must be prepared again.
-    if (!checked && !p.prepared_name.empty()) statement_names_.erase(p.sql);
+    if (!checked && p.kind == Pending::Kind::kPrepare) statement_names_.erase(p.sql);
     if (!checked && status != PGRES_PIPELINE_ABORTED && !failure) failure = checked.error();
     if (checked) last.emplace(std::move(*checked));
     while (pg_result* rest = PQgetResult(conn_)) PQclear(rest);  // the answer's end (NULL)
@@ -230,7 +230,7 @@ core::Status PgConn::Exec(std::string_view sql) {
 }
 
 core::Result<PgResult> PgConn::Query(const std::string& sql, const PgParams& params) {
-  SendPrepared(sql, params);
+  Send(sql, params);
   return SyncAndRead();
 }
 
@@ -238,14 +238,12 @@ core::Result<PgResult> PgConn::QueryOnce(const std::string& sql, const PgParams&
   const auto values = params.Pointers();
   if (PQsendQueryParams(conn_, sql.c_str(), params.size(), nullptr, values.data(), nullptr, nullptr,
                         0) == 1) {
-    pending_.push_back({sql, ""});
+    pending_.push_back({sql, Pending::Kind::kStatement});
   } else {
     SendFailed(sql);
   }
   return SyncAndRead();
 }
-
-void PgConn::Send(const std::string& sql, const PgParams& params) { SendPrepared(sql, params); }
 
 bool IsPostgresUrl(std::string_view url) {
   return url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;

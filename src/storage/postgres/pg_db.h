@@ -95,7 +95,8 @@ class PgConn {
   core::Result<PgResult> Query(const std::string& sql, const PgParams& params = {});
   // Runs one statement without preparing it (for SQL that is built once, e.g. in Migrate).
   core::Result<PgResult> QueryOnce(const std::string& sql, const PgParams& params = {});
-  // Sends one statement (prepared as Query does) whose answer the caller does not need.
+  // Sends one statement (prepared as Query does: Parse on first use, then Bind/Execute)
+  // whose answer the caller does not need.
   void Send(const std::string& sql, const PgParams& params = {});
   // Ends what was sent as one pipeline segment and puts it on the wire without waiting:
   // the server runs it now, its answers are read by the next Settle, Query or Exec.
@@ -115,15 +116,15 @@ class PgConn {
  private:
   // A statement sent whose answer has not been read yet.
   struct Pending {
-    std::string sql;            // for error messages
-    std::string prepared_name;  // set for a Prepare message: forgotten when it fails
-    bool sync = false;          // the end of a segment (Dispatch) rather than a statement
+    // A statement; its preparation (forgotten when it does not succeed); or the end of a
+    // pipeline segment (Dispatch).
+    enum class Kind { kStatement, kPrepare, kSync };
+    std::string sql;  // for error messages, and the key of a preparation
+    Kind kind = Kind::kStatement;
   };
 
   explicit PgConn(pg_conn* conn) : conn_(conn) {}
   core::Result<PgResult> Check(pg_result* result, std::string_view sql);
-  // Queues the prepared statement's Parse (first use) and Bind/Execute messages.
-  void SendPrepared(const std::string& sql, const PgParams& params);
   // Ends the pipeline segment (unless Dispatch just did) and reads every pending answer: the
   // last statement's result, or the first failure.
   core::Result<PgResult> SyncAndRead();
