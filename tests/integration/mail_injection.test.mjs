@@ -65,13 +65,11 @@ before(async () => {
   const file = join(server.dir, 'inject.csv');
   writeFileSync(file, buildCsv(ROWS));
   importResult = await server.cliAsync('contacts', 'import', file, '--tenant', TENANT.slug);
-  // Every stored contact of the tenant, read back through its own link.
-  for (let id = 1, misses = 0; misses < 2 && id <= ROWS.length + 5; ++id) {
+  // Every stored contact of the tenant, read back through its own link. Ids have gaps: on
+  // PostgreSQL the writer draws them per batch, and refused rows leave theirs unused.
+  for (let id = 1; id <= 3 * ROWS.length; ++id) {
     const r = server.cliResult('contacts', 'link', String(id), '--tenant', TENANT.slug);
-    if (r.status !== 0) {
-      if (contacts.size > 0) ++misses;
-      continue;
-    }
+    if (r.status !== 0) continue;
     const doc = await server.export(parseToken(r.stdout));
     contacts.set(doc.contact.email.toLowerCase(), { id, data: doc.contact });
   }
