@@ -223,8 +223,9 @@ Result<AdminFormOutcome> UpdateContactByBroker(core::Store& store, const core::C
                                                const core::PhoneNormalizer& phones,
                                                const Actor& actor, core::ContactId id,
                                                const core::Form& form, std::string_view if_match) {
-  AdminFormOutcome outcome{id, {}};
+  AdminFormOutcome outcome;
   auto status = store.Write([&](core::WriteTx& tx) -> Status {
+    outcome = AdminFormOutcome{id, {}};  // a unit may run again
     auto contact = FindLiveContact(tx, actor.tenant, id);
     if (!contact) return contact.error();
     if (!if_match.empty() && if_match != "*" && if_match != ContactETag(crypto, *contact)) {
@@ -387,9 +388,11 @@ Result<AdminFormOutcome> RecordConsentByBroker(core::Store& store, const core::C
                                                const core::Crypto& crypto, const Actor& actor,
                                                core::ContactId id, const core::Form& form) {
   const core::Time now = clock.Now();
-  AdminFormOutcome outcome{id, {}};
-  Declaration d = ReadDeclaration(form, now, true, actor, outcome.errors);
+  std::vector<core::FieldError> form_errors;
+  Declaration d = ReadDeclaration(form, now, true, actor, form_errors);
+  AdminFormOutcome outcome;
   auto status = store.Write([&](core::WriteTx& tx) -> Status {
+    outcome = AdminFormOutcome{id, form_errors};  // a unit may run again
     auto contact = FindLiveContact(tx, actor.tenant, id);
     if (!contact) return contact.error();
     if (!outcome.errors.empty()) return {};
@@ -446,11 +449,12 @@ Result<AdminFormOutcome> SaveSearchProfileByBroker(core::Store& store, const cor
   auto parsed = core::ParseSearchProfileForm(form);
   AdminFormOutcome outcome{id.value_or(0), {}};
   auto status = store.Write([&](core::WriteTx& tx) -> Status {
+    outcome = AdminFormOutcome{id.value_or(0), {}};  // a unit may run again
     CONSENTD_RETURN_IF_ERROR(FindLiveContact(tx, actor.tenant, contact));
     if (!parsed.errors.empty()) {
       // Errors are shown only at a profile of this contact; anything else is not found.
       if (id) CONSENTD_RETURN_IF_ERROR(FindSearchProfile(tx, actor.tenant, contact, *id));
-      outcome.errors = std::move(parsed.errors);
+      outcome.errors = parsed.errors;
       return {};
     }
     const core::Time now = clock.Now();

@@ -147,12 +147,14 @@ Result<int> FailInterruptedImportJobs(core::Store& store, const core::Clock& clo
   const core::Time now = clock.Now();
   int failed = 0;
   for (const core::Tenant& tenant : *tenants) {
+    int failed_here = 0;
     CONSENTD_RETURN_IF_ERROR(store.Write([&](core::WriteTx& tx) -> Status {
       auto n = FailRunningJobs(tx, tenant.id, now);
       if (!n) return n.error();
-      failed += *n;
+      failed_here = *n;
       return {};
     }));
+    failed += failed_here;
   }
   return failed;
 }

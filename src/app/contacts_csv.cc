@@ -789,8 +789,10 @@ class RowImporter {
                              {},
                              {}});
     Pending& p = window.back();
-    p.done = store_.WriteAsync(
-        [&p](core::WriteTx& tx) { return ApplyRow(tx, p.ctx, p.row, p.outcome); });
+    p.done = store_.WriteAsync([&p](core::WriteTx& tx) {
+      p.outcome = {};  // a unit may run again
+      return ApplyRow(tx, p.ctx, p.row, p.outcome);
+    });
   }
 
   Status Drain(std::deque<Pending>& window, ImportReport& report) {

@@ -107,6 +107,7 @@ Result<int> DeliveryWorker::Round(std::map<std::string, std::unique_ptr<core::Ma
   std::vector<core::Message> leased;
   std::map<core::TenantId, core::Tenant> tenants;
   CONSENTD_RETURN_IF_ERROR(store_.Write([&](core::WriteTx& tx) -> Status {
+    tenants.clear();  // a unit may run again
     auto claimed =
         tx.ClaimDueMessages(now, now + options_.lease, options_.per_tenant, options_.batch);
     if (!claimed) return claimed.error();

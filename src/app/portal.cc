@@ -148,6 +148,7 @@ Result<FormOutcome> Portal::CorrectData(std::string_view token, const core::Form
   }
   FormOutcome outcome;
   auto status = store_.Write([&](core::WriteTx& tx) -> Status {
+    outcome = {};  // a unit may run again
     auto scope = Resolve(tx, token);
     if (!scope) return scope.error();
     auto applied = core::ApplyContactForm(editable, scope->contact.data, phones_);

@@ -190,6 +190,8 @@ Result<UserOutcome> AddUser(core::Store& store, const core::Clock& clock,
   if (password.empty()) password = out.generated_password = GeneratePassword(crypto);
   user.password_hash = crypto.HashPassword(password);
   auto status = store.Write([&](core::WriteTx& tx) -> Status {
+    out.errors.clear();  // empty before the unit; it may run again
+    out.id = 0;
     if (tx.FindUserByEmail(actor.tenant, user.email)) {
       out.errors.push_back({"email", "Es gibt bereits einen Benutzer mit dieser E-Mail-Adresse.",
                             "There is a user with this e-mail address already."});

@@ -1147,6 +1147,7 @@ Response Idempotent(const ApiServices& s, const Call& call,
   record.created_at = s.clock.Now();
   std::optional<Response> earlier;
   auto reserved = s.store.Write([&](core::WriteTx& tx) -> core::Status {
+    earlier.reset();  // a unit may run again
     auto found = tx.FindIdempotency(record.tenant_id, record.api_key_id, key);
     if (!found) return found.error();
     if (*found) {
