@@ -329,11 +329,16 @@ class Store {
   virtual Status Read(const ReadFn& fn) = 0;
   // Runs `fn` as one unit of work and returns once it is durably committed (or failed).
   // Units from concurrent callers may share one transaction; each is atomic on its own.
+  // `fn` may run more than once: a run whose work was rolled back for a reason outside the
+  // unit (on PostgreSQL: a chain head busy on another node, or the failure of the unit
+  // before it, whose answers arrive while this one runs) is followed by a fresh run, and
+  // only the last run counts. So `fn` sets what it hands out anew on every run (assigns,
+  // never appends) and does nothing outside the store it would regret doing twice.
   virtual Status Write(const WriteFn& fn) = 0;
   // Queues `fn` as a unit of work and returns at once; the future is ready once the unit
-  // is durably committed (or failed). Units queued by one thread run in the order queued,
-  // so a caller can keep many in flight and still keep their order. `fn` is owned by the
-  // store until it has run.
+  // is durably committed (or failed); `fn` as for Write. Units queued by one thread run in the
+  // order queued, so a caller can keep many in flight and still keep their order. `fn` is owned by
+  // the store until it has run.
   virtual std::future<Status> WriteAsync(WriteFn fn) = 0;
   // Applies pending migrations; returns how many were applied.
   virtual Result<int> Migrate() = 0;

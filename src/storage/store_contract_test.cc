@@ -191,6 +191,63 @@ TEST_P(StoreContractTest, AWriteThatFailsLaterFailsItsWholeUnitOnly) {
   EXPECT_TRUE(chains[0].problem.empty()) << chains[0].problem;
 }
 
+// The unit after one whose write fails later shares its batch (the writer is held until
+// both are queued). On PostgreSQL it runs while the failing unit's answers are still on the
+// wire, may see that failure, and then runs again: what counts is its last run, which sees
+// none of the failed unit's work and commits.
+TEST_P(StoreContractTest, TheUnitAfterOneThatFailsLaterCommitsWhatItsLastRunSaw) {
+  auto tenant = f().AddTenant("a");
+  auto contact = f().AddContact(tenant, "erika@example.com");
+  ASSERT_TRUE(f().store->Write([&](core::WriteTx& tx) -> core::Status {
+    return app::AppendActivity(tx, f().crypto, tenant, contact, core::ActivityType::kEinwilligung,
+                               1, f().clock.Now(), nlohmann::json{{"act", "first"}});
+  }));
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  auto held = f().store->WriteAsync([released](core::WriteTx&) -> core::Status {
+    released.wait();
+    return {};
+  });
+  auto forked = f().store->WriteAsync([&](core::WriteTx& tx) -> core::Status {
+    CONSENTD_RETURN_IF_ERROR(InsertContact(tx, tenant, "partial@example.com"));
+    auto head = tx.LockChainHead(tenant);
+    if (!head) return head.error();
+    core::Activity a;
+    a.tenant_id = tenant;
+    a.seq = head->seq;  // taken by "first"
+    a.contact_id = contact;
+    a.type = core::ActivityType::kEinwilligung;
+    a.author_user_id = 1;
+    a.created_at = f().clock.Now();
+    a.payload = "{}";
+    a.payload_sha256 = f().crypto.Sha256Hex(a.payload);
+    a.prev_hash = head->hash;
+    a.hash = f().crypto.Sha256Hex(core::ChainInput(a));
+    return tx.AppendActivity(a);
+  });
+  int runs = 0;
+  bool saw_partial = true;
+  auto next = f().store->WriteAsync([&](core::WriteTx& tx) -> core::Status {
+    ++runs;
+    auto partial = tx.FindContactByEmail(tenant, "partial@example.com");
+    if (!partial && partial.error().code != core::ErrorCode::kNotFound) return partial.error();
+    saw_partial = partial.has_value();
+    return InsertContact(tx, tenant, "next@example.com");
+  });
+  release.set_value();
+  ASSERT_TRUE(held.get());
+  EXPECT_FALSE(forked.get());
+  EXPECT_TRUE(next.get());
+  EXPECT_FALSE(saw_partial) << "the last run saw the failed unit's contact";
+  EXPECT_EQ(runs, f().pg ? 2 : 1) << "on PostgreSQL its first run saw the failure";
+  EXPECT_FALSE(ContactExists(*f().store, tenant, "partial@example.com"));
+  EXPECT_TRUE(ContactExists(*f().store, tenant, "next@example.com"));
+  auto chains = app::VerifyChains(*f().store, f().crypto).value();
+  ASSERT_EQ(chains.size(), 1u);
+  EXPECT_EQ(chains[0].checked, 1);
+  EXPECT_TRUE(chains[0].problem.empty()) << chains[0].problem;
+}
+
 // A writer process (src/testing/store_kill_writer.cc) inserts contacts and reports each
 // acknowledged one through a pipe; it is killed with SIGKILL mid-stream. Every acknowledged
 // write must be there afterwards.

@@ -141,12 +141,16 @@ void PgConn::SendFailed(std::string_view sql) {
   if (!send_error_) send_error_ = ErrorOf(nullptr, conn_, sql);
 }
 
+void PgConn::Expect(std::string sql, Pending::Kind kind) {
+  pending_.push_back({std::move(sql), kind, segment_});
+}
+
 void PgConn::Send(const std::string& sql, const PgParams& params) {
   auto found = statement_names_.find(sql);
   if (found == statement_names_.end()) {
     std::string name = "s" + std::to_string(next_statement_++);
     if (PQsendPrepare(conn_, name.c_str(), sql.c_str(), 0, nullptr) != 1) return SendFailed(sql);
-    pending_.push_back({sql, Pending::Kind::kPrepare});
+    Expect(sql, Pending::Kind::kPrepare);
     found = statement_names_.emplace(sql, std::move(name)).first;
   }
   const auto values = params.Pointers();
@@ -154,48 +158,70 @@ void PgConn::Send(const std::string& sql, const PgParams& params) {
                           nullptr, 0) != 1) {
     return SendFailed(sql);
   }
-  pending_.push_back({sql, Pending::Kind::kStatement});
+  Expect(sql, Pending::Kind::kStatement);
 }
 
 void PgConn::Dispatch() {
   if (PQpipelineSync(conn_) != 1) return SendFailed("sync");
-  pending_.push_back({"sync", Pending::Kind::kSync});
+  Expect("sync", Pending::Kind::kSync);
+  ++segment_;
+}
+
+void PgConn::NoteFailure(std::uint64_t segment, const core::Error& error) {
+  if (!first_failure_) first_failure_ = Failure{segment, error};
 }
 
 core::Result<PgResult> PgConn::SyncAndRead() {
   if (pending_.empty() || pending_.back().kind != Pending::Kind::kSync) Dispatch();
-  std::vector<Pending> pending;
-  pending.swap(pending_);
+  return ReadAnswers(pending_.size());
+}
+
+core::Result<PgResult> PgConn::ReadAnswers(std::size_t count) {
+  std::vector<Pending> pending(std::make_move_iterator(pending_.begin()),
+                               std::make_move_iterator(pending_.begin() + count));
+  pending_.erase(pending_.begin(), pending_.begin() + count);
   std::optional<core::Error> failure = std::move(send_error_);
   send_error_.reset();
+  if (failure) NoteFailure(pending.empty() ? segment_ : pending.front().segment, *failure);
   std::optional<PgResult> last;
   for (const Pending& p : pending) {
     if (!ok()) break;  // the connection is gone: no answers will come
     pg_result* raw = PQgetResult(conn_);
+    std::optional<core::Error> failed;
     if (p.kind == Pending::Kind::kSync) {
-      if (!raw || PQresultStatus(raw) != PGRES_PIPELINE_SYNC) {
-        if (!failure) failure = ErrorOf(raw, conn_, "sync");
-      }
+      if (!raw || PQresultStatus(raw) != PGRES_PIPELINE_SYNC) failed = ErrorOf(raw, conn_, "sync");
       if (raw) PQclear(raw);
-      continue;
+    } else if (!raw) {
+      failed = ErrorOf(nullptr, conn_, p.sql);
+    } else {
+      const auto status = PQresultStatus(raw);
+      auto checked = Check(raw, p.sql);
+      // A statement skipped after an earlier failure, or failed itself. A Prepare that did
+      // not succeed left no statement on the server: its name must be prepared again.
+      if (!checked && p.kind == Pending::Kind::kPrepare) statement_names_.erase(p.sql);
+      if (!checked && status != PGRES_PIPELINE_ABORTED) failed = checked.error();
+      if (checked) last.emplace(std::move(*checked));
+      while (pg_result* rest = PQgetResult(conn_)) PQclear(rest);  // the answer's end (NULL)
     }
-    if (!raw) {
-      if (!failure) failure = ErrorOf(nullptr, conn_, p.sql);
-      break;
+    if (failed) {
+      NoteFailure(p.segment, *failed);
+      if (!failure) failure = std::move(failed);
     }
-    const auto status = PQresultStatus(raw);
-    auto checked = Check(raw, p.sql);
-    // A statement skipped after an earlier failure, or failed itself. A Prepare that did not
-    // succeed left no statement on the server: its name must be prepared again.
-    if (!checked && p.kind == Pending::Kind::kPrepare) statement_names_.erase(p.sql);
-    if (!checked && status != PGRES_PIPELINE_ABORTED && !failure) failure = checked.error();
-    if (checked) last.emplace(std::move(*checked));
-    while (pg_result* rest = PQgetResult(conn_)) PQclear(rest);  // the answer's end (NULL)
+    if (!raw && p.kind != Pending::Kind::kSync) break;
   }
-  if (!ok() && !failure) failure = ErrorOf(nullptr, conn_, "connection");
+  if (!ok() && !failure) {
+    failure = ErrorOf(nullptr, conn_, "connection");
+    NoteFailure(pending.empty() ? segment_ : pending.front().segment, *failure);
+  }
   if (failure) return *failure;
   if (!last) return PgResult(nullptr);
   return std::move(*last);
+}
+
+void PgConn::SettleThrough(std::uint64_t segment) {
+  std::size_t count = 0;
+  while (count < pending_.size() && pending_[count].segment <= segment) ++count;
+  if (count > 0) (void)ReadAnswers(count);
 }
 
 core::Status PgConn::Settle() {
@@ -238,7 +264,7 @@ core::Result<PgResult> PgConn::QueryOnce(const std::string& sql, const PgParams&
   const auto values = params.Pointers();
   if (PQsendQueryParams(conn_, sql.c_str(), params.size(), nullptr, values.data(), nullptr, nullptr,
                         0) == 1) {
-    pending_.push_back({sql, Pending::Kind::kStatement});
+    Expect(sql, Pending::Kind::kStatement);
   } else {
     SendFailed(sql);
   }

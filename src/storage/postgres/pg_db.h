@@ -103,6 +103,19 @@ class PgConn {
   void Dispatch();
   // Waits for the answers of everything sent: the first failure among them, if any.
   core::Status Settle();
+  // The number of the segment being sent; Dispatch ends it and begins the next.
+  std::uint64_t segment() const { return segment_; }
+  // Waits for the answers of the segments up to and including `segment` (dispatched
+  // already) and leaves those of later segments on the wire.
+  void SettleThrough(std::uint64_t segment);
+  // The first failure read since ForgetFailure(), whoever read it, and the segment of the
+  // statement that failed: which of several segments in flight failed first.
+  struct Failure {
+    std::uint64_t segment;
+    core::Error error;
+  };
+  const std::optional<Failure>& first_failure() const { return first_failure_; }
+  void ForgetFailure() { first_failure_.reset(); }
   // Whether the connection can take statements: connected, no answers outstanding, and the
   // server has not closed it (a closed connection shows as input nobody asked for).
   bool Usable();
@@ -121,6 +134,7 @@ class PgConn {
     enum class Kind { kStatement, kPrepare, kSync };
     std::string sql;  // for error messages, and the key of a preparation
     Kind kind = Kind::kStatement;
+    std::uint64_t segment = 0;
   };
 
   explicit PgConn(pg_conn* conn) : conn_(conn) {}
@@ -128,6 +142,11 @@ class PgConn {
   // Ends the pipeline segment (unless Dispatch just did) and reads every pending answer: the
   // last statement's result, or the first failure.
   core::Result<PgResult> SyncAndRead();
+  // Reads the answers of the first `count` pending entries: the last statement's result, or
+  // the first failure.
+  core::Result<PgResult> ReadAnswers(std::size_t count);
+  void NoteFailure(std::uint64_t segment, const core::Error& error);
+  void Expect(std::string sql, Pending::Kind kind);
   // A send libpq refused (connection lost): remembered for the next SyncAndRead.
   void SendFailed(std::string_view sql);
 
@@ -136,6 +155,8 @@ class PgConn {
   int next_statement_ = 1;
   std::vector<Pending> pending_;
   std::optional<core::Error> send_error_;
+  std::uint64_t segment_ = 0;
+  std::optional<Failure> first_failure_;
 };
 
 // "postgresql://…" or "postgres://…".

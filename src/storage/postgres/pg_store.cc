@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <regex>
 #include <thread>
 #include <vector>
@@ -204,10 +205,26 @@ class PgStore final : public core::Store {
     return {};
   }
 
+  // A unit whose statements are on the wire and whose answers have not been read.
+  struct InFlight {
+    std::size_t index;
+    PgTx::UnitStart start;
+    std::uint64_t segment;  // the pipeline segment that ends it
+  };
+
   // One transaction for the whole batch; each unit inside its own savepoint. Units are
-  // acknowledged only after COMMIT returned. A unit deferred because another node holds a
-  // chain head it needs ends the batch early; it and the units after it run next, in order,
-  // the deferred one first — holding no other lock there, it may wait for its heads.
+  // acknowledged only after COMMIT returned.
+  //
+  // Units overlap by one: a unit that ran to its end sends the release of its savepoint
+  // and the next unit's, and does not wait — the server runs its statements while the
+  // writer runs the next unit, and the writer reads its answers when that next unit ends.
+  // If they hold a failure, the next unit ran in a failed transaction: both go back to the
+  // failed unit's savepoint, and the next one runs again (a unit's function may run more
+  // than once: core::Store::Write).
+  //
+  // A unit deferred because another node holds a chain head it needs ends the batch early;
+  // it and the units after it run next, in order, the deferred one first — holding no
+  // other lock there, it may wait for its heads.
   void CommitBatch(std::vector<std::unique_ptr<Unit>> batch) {
     core::Status begin = EnsureWriter();
     if (!begin) {
@@ -215,18 +232,65 @@ class PgStore final : public core::Store {
       return;
     }
     PgConn& db = *writer_db_;
+    db.ForgetFailure();
     // Answered together with the first statement of the first unit.
     db.Send("BEGIN");
     db.Send("SAVEPOINT unit");
-    std::vector<core::Status> results;
-    results.reserve(batch.size());
+    std::vector<core::Status> results(batch.size());
     PgTx tx(db, PgTx::Mode::kWrite);
+    std::optional<InFlight> in_flight;
     std::size_t ran = 0;
-    for (; ran < batch.size(); ++ran) {
+    while (ran < batch.size()) {
       Unit& unit = *batch[ran];
-      core::Status status = RunUnit(db, tx, unit, static_cast<int>(batch.size() - ran));
+      // A unit put back before waits for its chain heads like the first unit of a batch.
+      PgTx::UnitStart start =
+          tx.BeginUnit(/*wait=*/unit.deferrals > 0, static_cast<int>(batch.size() - ran));
+      core::Status status = RunGuarded(unit.fn, tx);
+      if (status && !tx.deferred() && !db.in_failed_transaction() && !db.first_failure()) {
+        db.Send("RELEASE SAVEPOINT unit");
+        db.Send("SAVEPOINT unit");
+        const std::uint64_t segment = db.segment();
+        db.Dispatch();
+        if (in_flight) {
+          db.SettleThrough(in_flight->segment);  // its answers have arrived meanwhile
+          if (db.first_failure()) {
+            results[in_flight->index] = RollBackInFlight(db, tx, *in_flight);
+            in_flight.reset();
+            continue;  // this unit again
+          }
+        }
+        in_flight = InFlight{ran, std::move(start), segment};
+        ++ran;
+        continue;
+      }
+      // The unit failed or was deferred, or the unit before it failed and this one saw
+      // that: every answer is read before deciding which.
+      (void)db.Settle();
+      if (in_flight) {
+        const bool earlier_failed =
+            db.first_failure() && db.first_failure()->segment <= in_flight->segment;
+        if (earlier_failed) {
+          results[in_flight->index] = RollBackInFlight(db, tx, *in_flight);
+          in_flight.reset();
+          continue;  // this unit again
+        }
+        in_flight.reset();
+      }
+      // A unit that went on after a failed statement cannot commit its work: PostgreSQL has
+      // discarded the rest of it.
+      if (status && !tx.deferred()) {
+        status = core::Internal("a statement of the unit failed but the unit did not report it");
+      }
+      auto rolled_back = db.Query("ROLLBACK TO SAVEPOINT unit");
+      db.ForgetFailure();
+      if (!rolled_back) status = rolled_back.error();
+      tx.RollBackTo(std::move(start));
       if (tx.deferred()) break;
-      results.push_back(std::move(status));
+      results[ran++] = std::move(status);
+    }
+    if (in_flight) {
+      (void)db.Settle();
+      if (db.first_failure()) results[in_flight->index] = RollBackInFlight(db, tx, *in_flight);
     }
     core::Status commit = Commit(db);
     for (std::size_t i = 0; i < ran; ++i) batch[i]->done.set_value(commit ? results[i] : commit);
@@ -237,31 +301,16 @@ class PgStore final : public core::Store {
     }
   }
 
-  // Each unit runs in the savepoint "unit". Statements a unit sent without waiting for
-  // their answers are answered when it ends, in the same round trip that releases its
-  // savepoint and sets the next unit's; if one of them failed, the release did not run and
-  // the unit is rolled back like any failed unit. COMMIT releases the last savepoint.
-  static core::Status RunUnit(PgConn& db, PgTx& tx, Unit& unit, int units_left) {
-    // A unit put back before waits for its chain heads like the first unit of a batch.
-    tx.BeginUnit(/*wait=*/unit.deferrals > 0, units_left);
-    core::Status status = RunGuarded(unit.fn, tx);
-    if (status && !tx.deferred()) {
-      // A unit that went on after a failed statement cannot commit its work: PostgreSQL has
-      // discarded the rest of it.
-      if (db.in_failed_transaction()) {
-        status = core::Internal("a statement of the unit failed but the unit did not report it");
-      } else {
-        db.Send("RELEASE SAVEPOINT unit");
-        db.Send("SAVEPOINT unit");
-        status = db.Settle();
-        if (status) return status;
-      }
-    }
-    (void)db.Settle();  // answers of what the failed unit sent after its failure
+  // The unit in flight failed (its answers, read, hold the transaction's first failure):
+  // back to its savepoint, which also undoes what ran after it. Answers its failure.
+  static core::Status RollBackInFlight(PgConn& db, PgTx& tx, InFlight& unit) {
+    core::Status failure = db.first_failure()->error;
+    (void)db.Settle();
     auto rolled_back = db.Query("ROLLBACK TO SAVEPOINT unit");
+    db.ForgetFailure();
+    tx.RollBackTo(std::move(unit.start));
     if (!rolled_back) return rolled_back.error();
-    tx.RollBackUnit();
-    return status;
+    return failure;
   }
 
   // COMMIT of a transaction that has failed (a savepoint that could not be set or rolled

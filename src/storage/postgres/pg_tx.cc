@@ -11,18 +11,17 @@ using core::Result;
 using core::Status;
 using namespace rows;  // NOLINT(google-build-using-namespace): this file's own helpers
 
-void PgTx::BeginUnit(bool wait, int units_left) {
+PgTx::UnitStart PgTx::BeginUnit(bool wait, int units_left) {
   units_left_ = units_left;
-  tenant_before_unit_ = tenant_;
-  heads_before_unit_ = heads_;
   wait_always_ = wait;
   deferred_ = false;
+  return {tenant_, heads_};
 }
 
-void PgTx::RollBackUnit() {
+void PgTx::RollBackTo(UnitStart start) {
   // ROLLBACK TO SAVEPOINT restores consentd.tenant_id as it was when the unit began.
-  tenant_ = tenant_before_unit_;
-  heads_ = heads_before_unit_;
+  tenant_ = start.tenant;
+  heads_ = std::move(start.heads);
 }
 
 Status PgTx::Scope(core::TenantId tenant, bool lock_head) {

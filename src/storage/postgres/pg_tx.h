@@ -13,6 +13,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "core/store.h"
@@ -26,14 +27,21 @@ class PgTx final : public core::WriteTx {
   enum class Mode { kRead, kWrite };
   PgTx(PgConn& db, Mode mode) : db_(db), mode_(mode) {}
 
+  // What the transaction had established when a unit began: the tenant for row-level
+  // security and the locked chain heads with their values.
+  struct UnitStart {
+    core::TenantId tenant = 0;
+    std::map<core::TenantId, std::optional<core::ChainHead>> heads;
+  };
   // Called before each unit of a write batch. `wait` lets the unit wait for any chain head
   // (a unit deferred before, retried); `units_left` counts it and the units after it. What
   // earlier units of the batch established (the tenant for row-level security, locked
-  // chain heads and their values, contact ids drawn) carries over.
-  void BeginUnit(bool wait, int units_left);
-  // After the unit's savepoint was rolled back: its locks, its tenant setting and its chain
-  // appends are gone, so is what this object remembered of them.
-  void RollBackUnit();
+  // chain heads and their values, contact ids drawn) carries over. Returns that state.
+  UnitStart BeginUnit(bool wait, int units_left);
+  // After the savepoint set before the unit that began at `start` was rolled back: the
+  // locks, tenant setting and chain appends of that unit (and of any unit after it) are
+  // gone, so is what this object remembered of them. Contact ids drawn stay drawn.
+  void RollBackTo(UnitStart start);
   // Whether the unit failed only because a chain head was busy and should run again later.
   bool deferred() const { return deferred_; }
 
@@ -250,9 +258,6 @@ class PgTx final : public core::WriteTx {
   // wrote them (none yet: a head LockChainHead still creates). Nobody else can change a
   // locked head, so a later unit of the batch needs no read.
   std::map<core::TenantId, std::optional<core::ChainHead>> heads_;
-  // The above as they were when the unit began, restored when it is rolled back.
-  core::TenantId tenant_before_unit_ = 0;
-  std::map<core::TenantId, std::optional<core::ChainHead>> heads_before_unit_;
   bool wait_always_ = false;
   bool deferred_ = false;
   int units_left_ = 1;
