@@ -28,6 +28,37 @@ core::Status InsertContact(core::WriteTx& tx, core::TenantId tenant, const std::
   return id ? core::Status() : core::Status(id.error());
 }
 
+// Appends the tenant's first activity (seq 1).
+core::Status AppendFirstActivity(StoreFixture& f, core::TenantId tenant, core::ContactId contact) {
+  return f.store->Write([&](core::WriteTx& tx) -> core::Status {
+    return app::AppendActivity(tx, f.crypto, tenant, contact, core::ActivityType::kEinwilligung, 1,
+                               f.clock.Now(), nlohmann::json{{"act", "first"}});
+  });
+}
+
+// A unit that inserts "partial@example.com", then appends an activity at the seq the first
+// activity took: the unit fails. On PostgreSQL the append answers success, before the
+// server has run it, and fails when the unit's answers are read.
+core::WriteFn ForkingUnit(StoreFixture& f, core::TenantId tenant, core::ContactId contact) {
+  return [&f, tenant, contact](core::WriteTx& tx) -> core::Status {
+    CONSENTD_RETURN_IF_ERROR(InsertContact(tx, tenant, "partial@example.com"));
+    auto head = tx.LockChainHead(tenant);
+    if (!head) return head.error();
+    core::Activity a;
+    a.tenant_id = tenant;
+    a.seq = head->seq;  // taken by the first activity
+    a.contact_id = contact;
+    a.type = core::ActivityType::kEinwilligung;
+    a.author_user_id = 1;
+    a.created_at = f.clock.Now();
+    a.payload = "{}";
+    a.payload_sha256 = f.crypto.Sha256Hex(a.payload);
+    a.prev_hash = head->hash;
+    a.hash = f.crypto.Sha256Hex(core::ChainInput(a));
+    return tx.AppendActivity(a);
+  };
+}
+
 class StoreContractTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
@@ -158,27 +189,8 @@ TEST_P(StoreContractTest, AUnitThatIgnoresAFailedStatementStillLeavesOthersIntac
 TEST_P(StoreContractTest, AWriteThatFailsLaterFailsItsWholeUnitOnly) {
   auto tenant = f().AddTenant("a");
   auto contact = f().AddContact(tenant, "erika@example.com");
-  ASSERT_TRUE(f().store->Write([&](core::WriteTx& tx) -> core::Status {
-    return app::AppendActivity(tx, f().crypto, tenant, contact, core::ActivityType::kEinwilligung,
-                               1, f().clock.Now(), nlohmann::json{{"act", "first"}});
-  }));
-  auto forked = f().store->WriteAsync([&](core::WriteTx& tx) -> core::Status {
-    CONSENTD_RETURN_IF_ERROR(InsertContact(tx, tenant, "partial@example.com"));
-    auto head = tx.LockChainHead(tenant);
-    if (!head) return head.error();
-    core::Activity a;
-    a.tenant_id = tenant;
-    a.seq = head->seq;  // taken by "first"
-    a.contact_id = contact;
-    a.type = core::ActivityType::kEinwilligung;
-    a.author_user_id = 1;
-    a.created_at = f().clock.Now();
-    a.payload = "{}";
-    a.payload_sha256 = f().crypto.Sha256Hex(a.payload);
-    a.prev_hash = head->hash;
-    a.hash = f().crypto.Sha256Hex(core::ChainInput(a));
-    return tx.AppendActivity(a);  // on PostgreSQL: success, before the server has run it
-  });
+  ASSERT_TRUE(AppendFirstActivity(f(), tenant, contact));
+  auto forked = f().store->WriteAsync(ForkingUnit(f(), tenant, contact));
   auto next = f().store->WriteAsync(
       [tenant](core::WriteTx& tx) { return InsertContact(tx, tenant, "next@example.com"); });
   EXPECT_FALSE(forked.get());
@@ -198,33 +210,14 @@ TEST_P(StoreContractTest, AWriteThatFailsLaterFailsItsWholeUnitOnly) {
 TEST_P(StoreContractTest, TheUnitAfterOneThatFailsLaterCommitsWhatItsLastRunSaw) {
   auto tenant = f().AddTenant("a");
   auto contact = f().AddContact(tenant, "erika@example.com");
-  ASSERT_TRUE(f().store->Write([&](core::WriteTx& tx) -> core::Status {
-    return app::AppendActivity(tx, f().crypto, tenant, contact, core::ActivityType::kEinwilligung,
-                               1, f().clock.Now(), nlohmann::json{{"act", "first"}});
-  }));
+  ASSERT_TRUE(AppendFirstActivity(f(), tenant, contact));
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   auto held = f().store->WriteAsync([released](core::WriteTx&) -> core::Status {
     released.wait();
     return {};
   });
-  auto forked = f().store->WriteAsync([&](core::WriteTx& tx) -> core::Status {
-    CONSENTD_RETURN_IF_ERROR(InsertContact(tx, tenant, "partial@example.com"));
-    auto head = tx.LockChainHead(tenant);
-    if (!head) return head.error();
-    core::Activity a;
-    a.tenant_id = tenant;
-    a.seq = head->seq;  // taken by "first"
-    a.contact_id = contact;
-    a.type = core::ActivityType::kEinwilligung;
-    a.author_user_id = 1;
-    a.created_at = f().clock.Now();
-    a.payload = "{}";
-    a.payload_sha256 = f().crypto.Sha256Hex(a.payload);
-    a.prev_hash = head->hash;
-    a.hash = f().crypto.Sha256Hex(core::ChainInput(a));
-    return tx.AppendActivity(a);
-  });
+  auto forked = f().store->WriteAsync(ForkingUnit(f(), tenant, contact));
   int runs = 0;
   bool saw_partial = true;
   auto next = f().store->WriteAsync([&](core::WriteTx& tx) -> core::Status {
