@@ -59,6 +59,17 @@ core::WriteFn ForkingUnit(StoreFixture& f, core::TenantId tenant, core::ContactI
   };
 }
 
+// After ForkingUnit and a unit inserting "next@example.com": only the latter's contact is
+// there, and the chain holds the first activity alone, intact.
+void ExpectOnlyTheNextUnitStayed(StoreFixture& f, core::TenantId tenant) {
+  EXPECT_FALSE(ContactExists(*f.store, tenant, "partial@example.com"));
+  EXPECT_TRUE(ContactExists(*f.store, tenant, "next@example.com"));
+  auto chains = app::VerifyChains(*f.store, f.crypto).value();
+  ASSERT_EQ(chains.size(), 1u);
+  EXPECT_EQ(chains[0].checked, 1);
+  EXPECT_TRUE(chains[0].problem.empty()) << chains[0].problem;
+}
+
 class StoreContractTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
@@ -195,12 +206,7 @@ TEST_P(StoreContractTest, AWriteThatFailsLaterFailsItsWholeUnitOnly) {
       [tenant](core::WriteTx& tx) { return InsertContact(tx, tenant, "next@example.com"); });
   EXPECT_FALSE(forked.get());
   EXPECT_TRUE(next.get());
-  EXPECT_FALSE(ContactExists(*f().store, tenant, "partial@example.com"));
-  EXPECT_TRUE(ContactExists(*f().store, tenant, "next@example.com"));
-  auto chains = app::VerifyChains(*f().store, f().crypto).value();
-  ASSERT_EQ(chains.size(), 1u);
-  EXPECT_EQ(chains[0].checked, 1);
-  EXPECT_TRUE(chains[0].problem.empty()) << chains[0].problem;
+  ExpectOnlyTheNextUnitStayed(f(), tenant);
 }
 
 // The unit after one whose write fails later shares its batch (the writer is held until
@@ -233,12 +239,7 @@ TEST_P(StoreContractTest, TheUnitAfterOneThatFailsLaterCommitsWhatItsLastRunSaw)
   EXPECT_TRUE(next.get());
   EXPECT_FALSE(saw_partial) << "the last run saw the failed unit's contact";
   EXPECT_EQ(runs, f().pg ? 2 : 1) << "on PostgreSQL its first run saw the failure";
-  EXPECT_FALSE(ContactExists(*f().store, tenant, "partial@example.com"));
-  EXPECT_TRUE(ContactExists(*f().store, tenant, "next@example.com"));
-  auto chains = app::VerifyChains(*f().store, f().crypto).value();
-  ASSERT_EQ(chains.size(), 1u);
-  EXPECT_EQ(chains[0].checked, 1);
-  EXPECT_TRUE(chains[0].problem.empty()) << chains[0].problem;
+  ExpectOnlyTheNextUnitStayed(f(), tenant);
 }
 
 // A writer process (src/testing/store_kill_writer.cc) inserts contacts and reports each
