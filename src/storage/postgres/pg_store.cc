@@ -292,6 +292,7 @@ class PgStore final : public core::Store {
       (void)db.Settle();
       if (db.first_failure()) results[in_flight->index] = RollBackInFlight(db, tx, *in_flight);
     }
+    (void)tx.WriteChainHeads();  // its failure shows in Commit: the whole batch fails
     core::Status commit = Commit(db);
     for (std::size_t i = 0; i < ran; ++i) batch[i]->done.set_value(commit ? results[i] : commit);
     if (ran < batch.size()) {

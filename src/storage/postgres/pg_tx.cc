@@ -48,7 +48,10 @@ Status PgTx::Scope(core::TenantId tenant, bool lock_head) {
                        "tenant " + std::to_string(tenant) + " is busy on another node"};
   }
   auto& head = heads_[tenant];  // locked; no head yet: LockChainHead creates it
-  if (!row.ColumnIsNull(1)) head = core::ChainHead{row.ColumnInt(1), row.ColumnText(2)};
+  if (!row.ColumnIsNull(1)) {
+    head = core::ChainHead{row.ColumnInt(1), row.ColumnText(2)};
+    head_rows_[tenant] = head->seq;
+  }
   tenant_ = tenant;
   return {};
 }
@@ -450,11 +453,24 @@ Result<core::ChainHead> PgTx::LockChainHead(core::TenantId tenant) {
     if (!*head) return core::NotFound("chain head");
   }
   heads_[tenant] = **head;
+  head_rows_[tenant] = (*head)->seq;
   return **head;
 }
 
-// The activity, its payload and the new chain head in one call, sent without waiting
-// (migrations/postgres/0015_append_activity.sql checks it follows the head).
+Status PgTx::WriteChainHeads() {
+  for (const auto& [tenant, head] : heads_) {
+    auto row = head_rows_.find(tenant);
+    if (!head || row == head_rows_.end() || row->second == head->seq) continue;
+    CONSENTD_RETURN_IF_ERROR(
+        TenantSend(tenant, "SELECT consentd_set_chain_head($1, $2, $3, $4)",
+                   PgParams().Add(tenant).Add(row->second).Add(head->seq).Add(head->hash)));
+  }
+  return {};
+}
+
+// The activity and its payload in one call, sent without waiting; it checks that the
+// activity follows the head (migrations/postgres/0018_chain_head_per_batch.sql), whose row
+// WriteChainHeads moves when the batch ends.
 Status PgTx::AppendActivity(const core::Activity& a) {
   CONSENTD_RETURN_IF_ERROR(TenantSend(a.tenant_id,
                                       "SELECT consentd_append_activity($1, $2, $3, $4, $5, $6, "

@@ -44,6 +44,10 @@ class PgTx final : public core::WriteTx {
   void RollBackTo(UnitStart start);
   // Whether the unit failed only because a chain head was busy and should run again later.
   bool deferred() const { return deferred_; }
+  // Sends, once per tenant, the chain heads the batch's activities moved (appends do not
+  // write the head row: migrations/postgres/0018_chain_head_per_batch.sql). Called after
+  // the batch's last unit, before COMMIT; a failure fails the batch.
+  core::Status WriteChainHeads();
 
   core::Result<core::Tenant> FindTenant(core::TenantId id) override;
   core::Result<core::Tenant> FindTenantBySlug(std::string_view slug) override;
@@ -258,6 +262,8 @@ class PgTx final : public core::WriteTx {
   // wrote them (none yet: a head LockChainHead still creates). Nobody else can change a
   // locked head, so a later unit of the batch needs no read.
   std::map<core::TenantId, std::optional<core::ChainHead>> heads_;
+  // The seq each locked head's row holds (written only by WriteChainHeads).
+  std::map<core::TenantId, std::int64_t> head_rows_;
   bool wait_always_ = false;
   bool deferred_ = false;
   int units_left_ = 1;

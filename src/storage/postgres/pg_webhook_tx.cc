@@ -30,11 +30,14 @@ Result<std::vector<core::WebhookAttempt>> PgTx::ListWebhookAttempts(core::Tenant
 }
 
 Result<std::int64_t> PgTx::InsertWebhookEndpoint(const core::WebhookEndpoint& e) {
+  // A new endpoint starts after the tenant's events so far, this batch's included (the head
+  // row is written when the batch ends; the head locked here is current).
+  CONSENTD_RETURN_IF_ERROR(Scope(e.tenant_id));
+  const auto& head = heads_[e.tenant_id];
   return ReturnedId(TenantQuery(
       e.tenant_id,
       "INSERT INTO webhook_endpoints (tenant_id, url, secret, events, active, cursor_seq, "
-      "next_attempt_at, created_by, created_at) VALUES ($1, $2, $3, $4, $5, "
-      "COALESCE((SELECT seq FROM chain_heads WHERE tenant_id = $1), 0), $6, $7, $8) "
+      "next_attempt_at, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
       "RETURNING id",
       PgParams()
           .Add(e.tenant_id)
@@ -42,6 +45,7 @@ Result<std::int64_t> PgTx::InsertWebhookEndpoint(const core::WebhookEndpoint& e)
           .Add(e.secret)
           .Add(e.events)
           .Add(e.active ? "true" : "false")
+          .Add(head ? head->seq : std::int64_t{0})
           .Add(e.next_attempt_at)
           .Add(e.created_by)
           .Add(e.created_at)));
