@@ -1,5 +1,7 @@
 #include "app/evidence.h"
 
+#include <algorithm>
+
 namespace consentd::app {
 
 core::Status AppendActivity(core::WriteTx& tx, const core::Crypto& crypto, core::TenantId tenant,
@@ -35,6 +37,22 @@ std::string CheckLink(const core::Activity& a, const std::string& expected_prev,
   return "";
 }
 
+// The chain's last activity (`seq`, `hash`; 0 and the genesis hash when empty) must be the
+// one its stored head names: activities removed from the end leave the head behind them.
+core::Status CheckEnd(core::ReadTx& tx, std::int64_t seq, const std::string& hash,
+                      ChainReport& report) {
+  auto head = tx.FindChainHead(report.tenant);
+  if (!head) return head.error();
+  const std::int64_t head_seq = *head ? (*head)->seq : 0;
+  const std::string head_hash = *head ? (*head)->hash : std::string(core::kGenesisHash);
+  if (head_seq == seq && head_hash == hash) return {};
+  report.broken_at_seq = std::min(seq, head_seq) + 1;
+  report.problem = "the chain ends at seq " + std::to_string(seq) + ", its head names seq " +
+                   std::to_string(head_seq) +
+                   (head_seq == seq ? " with another hash" : " (activities missing at the end?)");
+  return {};
+}
+
 core::Status VerifyChain(core::ReadTx& tx, const core::Crypto& crypto, ChainReport& report) {
   constexpr int kPage = 1000;
   std::string prev(core::kGenesisHash);
@@ -53,7 +71,7 @@ core::Status VerifyChain(core::ReadTx& tx, const core::Crypto& crypto, ChainRepo
       seq = a.seq;
       ++report.checked;
     }
-    if (static_cast<int>(page->size()) < kPage) return {};
+    if (static_cast<int>(page->size()) < kPage) return CheckEnd(tx, seq, prev, report);
   }
 }
 

@@ -269,6 +269,31 @@ TEST_F(PortalTest, TamperedChainIsDetected) {
   EXPECT_EQ(*it->broken_at_seq, 1);
 }
 
+// Evidence removed from the end of a chain leaves every remaining link intact; the stored
+// head, which names the newest activity, gives it away.
+TEST_F(PortalTest, EvidenceRemovedFromTheEndIsDetected) {
+  ASSERT_TRUE(portal_.GiveConsent(token_, ctx_));
+  ASSERT_TRUE(portal_.Withdraw(token_, "", ctx_));
+  auto mine = [&](const std::vector<ChainReport>& reports) {
+    return *std::find_if(reports.begin(), reports.end(),
+                         [&](auto& r) { return r.tenant == tenant_; });
+  };
+  const ChainReport before = mine(VerifyChains(*f_.store, f_.crypto).value());
+  ASSERT_FALSE(before.broken_at_seq) << before.problem;
+  const std::string newest =
+      "(SELECT MAX(id) FROM activities WHERE tenant_id = " + std::to_string(tenant_) + ")";
+  ASSERT_TRUE(f_.ExecRaw(
+      std::string(f_.pg ? "ALTER TABLE activities DISABLE TRIGGER activities_append_only; "
+                        : "DROP TRIGGER activities_append_only_delete; ") +
+      "DELETE FROM activity_payloads WHERE activity_id = " + newest + "; " +
+      "DELETE FROM activities WHERE id = " + newest + ";"));
+  const ChainReport after = mine(VerifyChains(*f_.store, f_.crypto).value());
+  EXPECT_EQ(after.checked, before.checked - 1) << "the links left still verify";
+  ASSERT_TRUE(after.broken_at_seq);
+  EXPECT_EQ(*after.broken_at_seq, before.checked);
+  EXPECT_NE(after.problem.find("missing at the end"), std::string::npos) << after.problem;
+}
+
 // The newest queued message of `kind` for the contact, with its rendered text.
 core::Message LastQueued(testing::StoreFixture& f, core::TenantId tenant, core::MessageKind kind) {
   core::Message found;

@@ -64,6 +64,9 @@ class ReadTx {
   // The whole chain of a tenant in seq order, from `after_seq`, at most `limit`.
   virtual Result<std::vector<Activity>> ListChain(TenantId tenant, std::int64_t after_seq,
                                                   int limit) = 0;
+  // The tenant's chain head as stored: seq and hash of its newest activity (none when no
+  // activity was ever appended and the store keeps no row for an empty chain).
+  virtual Result<std::optional<ChainHead>> FindChainHead(TenantId tenant) = 0;
 
   // Finds a token by the hash of its text, whatever its status. Establishes the tenant.
   virtual Result<LinkToken> FindLinkToken(std::string_view token_hash) = 0;

@@ -233,6 +233,14 @@ Result<std::vector<core::Activity>> PgTx::ListChain(core::TenantId tenant, std::
                  ReadActivity<PgRow>);
 }
 
+Result<std::optional<core::ChainHead>> PgTx::FindChainHead(core::TenantId tenant) {
+  auto read = [](const PgRow& r) { return core::ChainHead{r.ColumnInt(0), r.ColumnText(1)}; };
+  return OneOrNone<core::ChainHead>(
+      TenantQuery(tenant, "SELECT seq, hash FROM chain_heads WHERE tenant_id = $1",
+                  PgParams().Add(tenant)),
+      read);
+}
+
 Result<core::LinkToken> PgTx::FindLinkToken(std::string_view token_hash) {
   return OneOrNotFound(db_.Query(Select(kTokenColumns, "FROM consentd_find_link_token($1)"),
                                  PgParams().Add(token_hash)),

@@ -73,6 +73,7 @@ class PgTx final : public core::WriteTx {
       core::TenantId tenant, core::ContactId contact) override;
   core::Result<std::vector<core::Activity>> ListActivities(core::TenantId tenant,
                                                            core::ContactId contact) override;
+  core::Result<std::optional<core::ChainHead>> FindChainHead(core::TenantId tenant) override;
   core::Result<std::vector<core::Activity>> ListChain(core::TenantId tenant, std::int64_t after_seq,
                                                       int limit) override;
   core::Result<core::LinkToken> FindLinkToken(std::string_view token_hash) override;

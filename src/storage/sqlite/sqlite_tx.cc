@@ -156,6 +156,15 @@ Result<std::vector<core::Activity>> SqliteTx::ListChain(core::TenantId tenant,
   return AllRows(s, ReadActivity<Statement>);
 }
 
+Result<std::optional<core::ChainHead>> SqliteTx::FindChainHead(core::TenantId tenant) {
+  Statement s(db_, "SELECT seq, hash FROM chain_heads WHERE tenant_id = ?");
+  s.Bind(1, tenant);
+  std::optional<core::ChainHead> head;
+  if (s.Step()) head = core::ChainHead{s.ColumnInt(0), s.ColumnText(1)};
+  if (!s.status()) return s.status().error();
+  return head;
+}
+
 Result<core::LinkToken> SqliteTx::FindLinkToken(std::string_view token_hash) {
   Statement s(db_, Select(kTokenColumns, "FROM link_tokens WHERE token_hash = ?"));
   s.Bind(1, token_hash);
