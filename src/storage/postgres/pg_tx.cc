@@ -71,6 +71,9 @@ Status PgTx::TenantSend(core::TenantId tenant, const std::string& sql, const PgP
 
 namespace {
 
+// A row of (seq, hash) from chain_heads.
+core::ChainHead ReadChainHead(const PgRow& r) { return {r.ColumnInt(0), r.ColumnText(1)}; }
+
 void AddExternalId(PgParams& params, const core::Contact& c) {
   if (auto id = ExternalIdOrNull(c)) {
     params.Add(*id);
@@ -234,11 +237,10 @@ Result<std::vector<core::Activity>> PgTx::ListChain(core::TenantId tenant, std::
 }
 
 Result<std::optional<core::ChainHead>> PgTx::FindChainHead(core::TenantId tenant) {
-  auto read = [](const PgRow& r) { return core::ChainHead{r.ColumnInt(0), r.ColumnText(1)}; };
   return OneOrNone<core::ChainHead>(
       TenantQuery(tenant, "SELECT seq, hash FROM chain_heads WHERE tenant_id = $1",
                   PgParams().Add(tenant)),
-      read);
+      ReadChainHead);
 }
 
 Result<core::LinkToken> PgTx::FindLinkToken(std::string_view token_hash) {
@@ -448,15 +450,14 @@ Result<core::ChainHead> PgTx::LockChainHead(core::TenantId tenant) {
     return *known->second;
   }
   const std::string lock = "SELECT seq, hash FROM chain_heads WHERE tenant_id = $1 FOR UPDATE";
-  auto read = [](const PgRow& r) { return core::ChainHead{r.ColumnInt(0), r.ColumnText(1)}; };
-  auto head = OneOrNone<core::ChainHead>(db_.Query(lock, PgParams().Add(tenant)), read);
+  auto head = OneOrNone<core::ChainHead>(db_.Query(lock, PgParams().Add(tenant)), ReadChainHead);
   if (!head) return head.error();
   if (!*head) {
     auto created = db_.Query(
         "INSERT INTO chain_heads (tenant_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT DO NOTHING",
         PgParams().Add(tenant).Add(core::kGenesisHash));
     if (!created) return created.error();
-    head = OneOrNone<core::ChainHead>(db_.Query(lock, PgParams().Add(tenant)), read);
+    head = OneOrNone<core::ChainHead>(db_.Query(lock, PgParams().Add(tenant)), ReadChainHead);
     if (!head) return head.error();
     if (!*head) return core::NotFound("chain head");
   }

@@ -332,11 +332,9 @@ Status SqliteTx::DeleteSearchProfile(core::TenantId tenant, core::ContactId cont
 
 Result<core::ChainHead> SqliteTx::LockChainHead(core::TenantId tenant) {
   // The single writer connection already serialises all appends on SQLite.
-  Statement s(db_, "SELECT seq, hash FROM chain_heads WHERE tenant_id = ?");
-  s.Bind(1, tenant);
-  if (s.Step()) return core::ChainHead{s.ColumnInt(0), s.ColumnText(1)};
-  if (!s.status()) return s.status().error();
-  return core::ChainHead{0, std::string(core::kGenesisHash)};
+  auto head = FindChainHead(tenant);
+  if (!head) return head.error();
+  return head->value_or(core::ChainHead{0, std::string(core::kGenesisHash)});
 }
 
 Status SqliteTx::AppendActivity(const core::Activity& a) {
