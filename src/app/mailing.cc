@@ -285,15 +285,22 @@ Status ResumePreparingMailings(core::Store& store, const core::Clock& clock,
   return {};
 }
 
+Result<MailingSummary> SummarizeMailing(core::ReadTx& tx, core::TenantId tenant,
+                                        core::MailingId mailing) {
+  auto m = tx.FindMailing(tenant, mailing);
+  if (!m) return m.error();
+  auto counts = tx.CountMessages(tenant, mailing);
+  if (!counts) return counts.error();
+  return MailingSummary{*m, *counts};
+}
+
 Result<MailingSummary> SummarizeMailing(core::Store& store, core::TenantId tenant,
                                         core::MailingId mailing) {
   MailingSummary summary;
   auto status = store.Read([&](core::ReadTx& tx) -> Status {
-    auto m = tx.FindMailing(tenant, mailing);
-    if (!m) return m.error();
-    auto counts = tx.CountMessages(tenant, mailing);
-    if (!counts) return counts.error();
-    summary = {*m, *counts};
+    auto s = SummarizeMailing(tx, tenant, mailing);
+    if (!s) return s.error();
+    summary = std::move(*s);
     return {};
   });
   if (!status) return status.error();

@@ -120,5 +120,8 @@ core::Status ResumePreparingMailings(core::Store& store, const core::Clock& cloc
 
 core::Result<MailingSummary> SummarizeMailing(core::Store& store, core::TenantId tenant,
                                               core::MailingId mailing);
+// The same inside a read the caller holds (e.g. to read recipients in the same snapshot).
+core::Result<MailingSummary> SummarizeMailing(core::ReadTx& tx, core::TenantId tenant,
+                                              core::MailingId mailing);
 
 }  // namespace consentd::app

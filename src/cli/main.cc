@@ -406,18 +406,24 @@ void PrintCounts(const app::MailingSummary& s) {
       static_cast<long long>(s.Count(S::kSkipped)), s.Finished() ? " — done" : "");
 }
 
-// Lists skipped recipients with their reason (and, with `all`, every recipient).
-void PrintRecipients(Runtime& rt, core::TenantId tenant, core::MailingId id, bool all) {
-  std::int64_t after = 0;
+constexpr int kRecipientPage = 500;
+
+// A page of the mailing's recipients after message id `after`: the skipped ones, or with
+// `all` every one.
+core::Result<std::vector<core::Message>> RecipientPage(core::ReadTx& tx, core::TenantId tenant,
+                                                       core::MailingId id, bool all,
+                                                       std::int64_t after) {
+  return tx.ListMessages(tenant, id,
+                         all ? std::nullopt : std::optional(core::MessageState::kSkipped), after,
+                         kRecipientPage);
+}
+
+// Lists recipients with their state, skip reason and server reply, starting with `page`
+// (the first page) and reading on while pages are full.
+void PrintRecipients(Runtime& rt, core::TenantId tenant, core::MailingId id, bool all,
+                     std::vector<core::Message> page) {
   for (;;) {
-    std::vector<core::Message> page;
-    OrFail(rt.store->Read([&](core::ReadTx& tx) -> core::Status {
-      auto list = tx.ListMessages(
-          tenant, id, all ? std::nullopt : std::optional(core::MessageState::kSkipped), after, 500);
-      if (!list) return list.error();
-      page = std::move(*list);
-      return {};
-    }));
+    std::int64_t after = 0;
     for (const auto& m : page) {
       std::printf(
           "  contact %lld: %s%s%s%s\n", static_cast<long long>(m.contact_id),
@@ -431,8 +437,33 @@ void PrintRecipients(Runtime& rt, core::TenantId tenant, core::MailingId id, boo
           m.smtp_reply.empty() ? "" : (" — " + m.smtp_reply).c_str());
       after = m.id;
     }
-    if (page.size() < 500) return;
+    if (static_cast<int>(page.size()) < kRecipientPage) return;
+    OrFail(rt.store->Read([&](core::ReadTx& tx) -> core::Status {
+      auto next = RecipientPage(tx, tenant, id, all, after);
+      if (!next) return next.error();
+      page = std::move(*next);
+      return {};
+    }));
   }
+}
+
+// The counts and the recipients' states (skipped ones, or with `all` every one). Counts and
+// the first page come from one snapshot, so they agree (wholly for up to 500 recipients).
+int PrintMailingStatus(Runtime& rt, core::TenantId tenant, core::MailingId id, bool all) {
+  app::MailingSummary summary;
+  std::vector<core::Message> first;
+  OrFail(rt.store->Read([&](core::ReadTx& tx) -> core::Status {
+    auto s = app::SummarizeMailing(tx, tenant, id);
+    if (!s) return s.error();
+    summary = std::move(*s);
+    auto page = RecipientPage(tx, tenant, id, all, 0);
+    if (!page) return page.error();
+    first = std::move(*page);
+    return {};
+  }));
+  PrintCounts(summary);
+  PrintRecipients(rt, tenant, id, all, std::move(first));
+  return 0;
 }
 
 int SendMailing(Runtime& rt, const app::MailingRequest& request) {
@@ -446,18 +477,9 @@ int SendMailing(Runtime& rt, const app::MailingRequest& request) {
                                            static_cast<long long>(p.selected));
                                std::fflush(stdout);
                              }));
-  auto summary = OrFail(app::SummarizeMailing(*rt.store, request.tenant, id));
-  PrintCounts(summary);
-  PrintRecipients(rt, request.tenant, id, false);
+  PrintMailingStatus(rt, request.tenant, id, false);
   std::printf("`consentd serve` delivers the queued messages to %s\n",
               MailDestination(rt.config).c_str());
-  return 0;
-}
-
-int PrintMailingStatus(Runtime& rt, core::TenantId tenant, core::MailingId id, bool all) {
-  auto summary = OrFail(app::SummarizeMailing(*rt.store, tenant, id));
-  PrintCounts(summary);
-  PrintRecipients(rt, tenant, id, all);
   return 0;
 }
 
