@@ -140,15 +140,14 @@ core::Result<ContactListPage> LoadContactList(core::Store& store, core::TenantId
   page.count_cap = substring ? kSearchCountCap : kContactCountCap;
   auto status = store.Read([&](core::ReadTx& tx) -> core::Status {
     // One row more than shown tells whether a next page exists, whatever the capped count.
-    auto rows = tx.ListContactRows(tenant, filter, offset, query.per_page + 1);
-    if (!rows) return rows.error();
-    auto count = tx.CountContactRows(tenant, filter, page.count_cap + 1);
-    if (!count) return count.error();
-    page.has_next = rows->size() > static_cast<std::size_t>(query.per_page);
-    if (page.has_next) rows->pop_back();
-    page.rows = std::move(*rows);
-    page.total_capped = *count > page.count_cap;
-    page.total = std::min(*count, page.count_cap);
+    auto slice = tx.ListContactPage(tenant, filter, offset, query.per_page + 1, page.count_cap + 1);
+    if (!slice) return slice.error();
+    auto& rows = slice->rows;
+    page.has_next = rows.size() > static_cast<std::size_t>(query.per_page);
+    if (page.has_next) rows.pop_back();
+    page.rows = std::move(rows);
+    page.total_capped = slice->matches > page.count_cap;
+    page.total = std::min(slice->matches, page.count_cap);
     return {};
   });
   if (!status) return status.error();

@@ -308,6 +308,12 @@ std::vector<storage::ContactListSql> TypicalStatements(storage::SqlDialect d,
     if (storage::IsSubstringSearch(f)) {
       out.push_back(storage::ContactListWindowSql(d, tenant, f, 0, 51, storage::kSearchWindowRows));
       out.push_back(storage::SearchMatchCountSql(d, f, storage::kSqliteDenseSearchMatches));
+      if (d == storage::SqlDialect::kPostgres) {
+        out.push_back(storage::ContactSearchPageSql(tenant, f, 0, 51));
+      } else {
+        out.push_back(storage::ContactSearchOrderSql(tenant, f));
+        out.push_back(storage::ContactRowsByIdsSql(d, tenant, f, {1, 2, 3}));
+      }
     }
     if (d == storage::SqlDialect::kSqlite && f.sort == "id" && storage::HasValueFilters(f) &&
         !storage::IsSubstringSearch(f)) {
@@ -353,7 +359,12 @@ std::string LoadSql(bool postgres, core::TenantId first_tenant) {
          series;
 }
 
-// A plan line that reads the contacts table without an index.
+std::vector<core::ContactId> IdsOf(const std::vector<core::ContactListRow>& rows) {
+  std::vector<core::ContactId> ids;
+  for (const auto& r : rows) ids.push_back(r.contact.id);
+  return ids;
+}
+
 // Three tenants of LoadSql's contacts, analyzed as autovacuum would after a bulk load (VACUUM
 // may not run inside a transaction); returns the first tenant.
 core::TenantId LoadListTenants(StoreFixture& f, const std::string& prefix) {
@@ -514,7 +525,8 @@ TEST(ContactListPlanTest, EmailLookupSeeksTheAddressInTheIndex) {
 
 // A search matching many contacts reads its page in sort order from a window of the list
 // (storage/contact_list_sql.h); the page must be the one the trigram index would give, on
-// the first pages (the window serves them) and deep ones (the index does).
+// the first pages (the window serves them) and deep ones (the index does), also beside a
+// Kontaktart filter (the window's bound is that of the filtered list).
 TEST(ContactListPlanTest, DenseSearchPagesAreThoseOfTheWholeList) {
   StoreFixture f;
   const core::TenantId tenant = LoadListTenants(f, "dense");
@@ -527,29 +539,32 @@ TEST(ContactListPlanTest, DenseSearchPagesAreThoseOfTheWholeList) {
   };
   for (const char* sort : {"name", "plz", "created", "state"}) {
     for (bool desc : {false, true}) {
-      ContactQuery all;
-      all.sort = sort;
-      all.descending = desc;
-      all.per_page = 12000;
-      const auto whole = emails(all);
-      ASSERT_EQ(whole.size(), 12000u);
-      // "name" is in every key (12,000 matches); "|c1" starts the e-mail of 3,702 of them.
-      for (const char* text : {"name", "|c1"}) {
-        std::vector<std::string> expected;
-        for (const auto& e : whole) {
-          if (std::string_view(text) == "name" || e.rfind("c1", 0) == 0) expected.push_back(e);
-        }
-        for (int page : {1, 2, 40}) {
-          ContactQuery q = all;
-          q.text = text;
-          q.per_page = 50;
-          q.page = page;
-          const auto begin =
-              expected.begin() + std::min<std::ptrdiff_t>((page - 1) * 50, std::ssize(expected));
-          const std::vector<std::string> want(
-              begin, begin + std::min<std::ptrdiff_t>(50, expected.end() - begin));
-          EXPECT_EQ(emails(q), want)
-              << text << " sort " << sort << (desc ? " desc" : "") << " page " << page;
+      for (const char* kontaktart : {"", "mieter"}) {
+        ContactQuery all;
+        all.sort = sort;
+        all.descending = desc;
+        all.kontaktart = kontaktart;
+        all.per_page = 12000;
+        const auto whole = emails(all);
+        ASSERT_EQ(whole.size(), *kontaktart ? 3000u : 12000u);
+        // "name" is in every key (12,000 matches); "|c1" starts the e-mail of 3,702 of them.
+        for (const char* text : {"name", "|c1"}) {
+          std::vector<std::string> expected;
+          for (const auto& e : whole) {
+            if (std::string_view(text) == "name" || e.rfind("c1", 0) == 0) expected.push_back(e);
+          }
+          for (int page : {1, 2, 40}) {
+            ContactQuery q = all;
+            q.text = text;
+            q.per_page = 50;
+            q.page = page;
+            const auto begin =
+                expected.begin() + std::min<std::ptrdiff_t>((page - 1) * 50, std::ssize(expected));
+            const std::vector<std::string> want(
+                begin, begin + std::min<std::ptrdiff_t>(50, expected.end() - begin));
+            EXPECT_EQ(emails(q), want) << text << " sort " << sort << (desc ? " desc" : "")
+                                       << " kontaktart " << kontaktart << " page " << page;
+          }
         }
       }
     }
@@ -612,15 +627,16 @@ TEST(ContactListPlanTest, WideSearchesCountOnlyToTheSearchCap) {
   EXPECT_TRUE(page.total_capped);
 }
 
-// A search's count is that of its own filter, whichever page was read before it in the
-// transaction (PostgreSQL hands a search page's number of matches to the count of the same
-// filter in a read transaction), and with a state, legal basis or Kontaktart beside it.
-TEST(ContactListPlanTest, SearchCountsAreThoseOfTheirOwnFilter) {
+// A page's count is that of its whole filter, on every page (also one past the last match),
+// whichever way the store read the page (the window in sort order, one pass over the matches,
+// the index in id order), with a state, legal basis or Kontaktart beside the search; and the
+// page is the one ListContactRows gives.
+TEST(ContactListPlanTest, PageCountsAreThoseOfTheirWholeFilter) {
   StoreFixture f;
   const core::TenantId tenant = LoadListTenants(f, "counts");
   // LoadSql's first tenant: every contact's legal basis is "consent", one in four "mieter",
   // one in four (others) granted.
-  std::vector<core::ContactListFilter> filters(7);
+  std::vector<core::ContactListFilter> filters(8);
   filters[0].search = "name99";  // 97
   filters[1].search = "name99";
   filters[1].basis = "none";
@@ -633,17 +649,17 @@ TEST(ContactListPlanTest, SearchCountsAreThoseOfTheirOwnFilter) {
   filters[5].search = "|c1";
   filters[6].search = "name99";
   filters[6].kontaktart = "mieter";
-  auto count_of = [&](core::ReadTx& tx, const core::ContactListFilter& filter) {
-    return tx.CountContactRows(tenant, filter, kSearchCountCap + 1).value();
-  };
+  filters[7].search = "name99";
+  filters[7].sort = "plz";
+  filters[7].descending = true;
+  constexpr std::int64_t kCap = kSearchCountCap + 1;
   std::vector<std::int64_t> expected;
   ASSERT_TRUE(f.store
                   ->Read([&](core::ReadTx& tx) -> core::Status {
                     for (const auto& filter : filters) {
                       auto ids = tx.ListContactRowIds(tenant, filter);
                       if (!ids) return ids.error();
-                      expected.push_back(
-                          std::min<std::int64_t>(std::ssize(*ids), kSearchCountCap + 1));
+                      expected.push_back(std::min<std::int64_t>(std::ssize(*ids), kCap));
                     }
                     return {};
                   })
@@ -654,32 +670,42 @@ TEST(ContactListPlanTest, SearchCountsAreThoseOfTheirOwnFilter) {
   EXPECT_LT(expected[2], expected[0]);
   EXPECT_GT(expected[6], 0);
   EXPECT_LT(expected[6], expected[0]);
-  EXPECT_EQ(expected[4], kSearchCountCap + 1);
-  EXPECT_EQ(expected[5], kSearchCountCap + 1);
+  EXPECT_EQ(expected[4], kCap);
+  EXPECT_EQ(expected[5], kCap);
   for (std::size_t i = 0; i < filters.size(); ++i) {
-    for (std::size_t j = 0; j < filters.size(); ++j) {
-      ASSERT_TRUE(f.store
-                      ->Read([&](core::ReadTx& tx) -> core::Status {
-                        auto rows = tx.ListContactRows(tenant, filters[i], 0, 51);
-                        if (!rows) return rows.error();
-                        EXPECT_EQ(count_of(tx, filters[j]), expected[j])
-                            << "after page of " << i << ", count of " << j;
-                        return {};
-                      })
-                      .has_value());
+    for (std::int64_t offset : {0, 51, 20000}) {
+      for (bool in_id_order : {false, true}) {
+        auto filter = filters[i];
+        if (in_id_order) filter.sort = "id";
+        ASSERT_TRUE(f.store
+                        ->Read([&](core::ReadTx& tx) -> core::Status {
+                          auto page = tx.ListContactPage(tenant, filter, offset, 51, kCap);
+                          if (!page) return page.error();
+                          auto rows = tx.ListContactRows(tenant, filter, offset, 51);
+                          if (!rows) return rows.error();
+                          EXPECT_EQ(page->matches, expected[i])
+                              << "filter " << i << ", offset " << offset << ", " << filter.sort;
+                          EXPECT_EQ(IdsOf(page->rows), IdsOf(*rows))
+                              << "filter " << i << ", offset " << offset << ", " << filter.sort;
+                          return {};
+                        })
+                        .has_value());
+      }
     }
   }
-  // In a write transaction the page's number is not taken: the contacts may change between.
+  // In a write transaction the count sees the transaction's own change.
   ASSERT_TRUE(f.store
                   ->Write([&](core::WriteTx& tx) -> core::Status {
-                    auto rows = tx.ListContactRows(tenant, filters[0], 0, 51);
-                    if (!rows) return rows.error();
-                    EXPECT_FALSE(rows->empty());
-                    auto contact = tx.FindContact(tenant, rows->front().contact.id);
+                    auto page = tx.ListContactPage(tenant, filters[0], 0, 51, kCap);
+                    if (!page) return page.error();
+                    EXPECT_FALSE(page->rows.empty());
+                    auto contact = tx.FindContact(tenant, page->rows.front().contact.id);
                     if (!contact) return contact.error();
                     contact->data.nachname = "Anders";
                     if (auto s = tx.UpdateContact(*contact); !s) return s;
-                    EXPECT_EQ(count_of(tx, filters[0]), expected[0] - 1);
+                    page = tx.ListContactPage(tenant, filters[0], 0, 51, kCap);
+                    if (!page) return page.error();
+                    EXPECT_EQ(page->matches, expected[0] - 1);
                     return {};
                   })
                   .has_value());

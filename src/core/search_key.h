@@ -8,9 +8,11 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/consent.h"
 #include "core/contact.h"
@@ -55,6 +57,13 @@ struct ContactListFilter {
 struct ContactListRow {
   Contact contact;
   ConsentState state = ConsentState::kNone;
+};
+
+// A page of the address list and how many contacts match its filter in all, counted no
+// further than a cap.
+struct ContactListSlice {
+  std::vector<ContactListRow> rows;
+  std::int64_t matches = 0;  // min(all matches, the cap)
 };
 
 // The upper bound of a prefix range: every string starting with `prefix` is >= prefix and

@@ -133,10 +133,12 @@ class ReadTx {
   virtual Result<std::vector<ContactListRow>> ListContactRows(TenantId tenant,
                                                               const ContactListFilter& filter,
                                                               std::int64_t offset, int limit) = 0;
-  // How many contacts match `filter`, counting no further than `cap` (so a count never reads
-  // a whole tenant): min(matches, cap).
-  virtual Result<std::int64_t> CountContactRows(TenantId tenant, const ContactListFilter& filter,
-                                                std::int64_t cap) = 0;
+  // The same page with how many contacts match `filter` in all, counting no further than
+  // `count_cap` (so a count never reads a whole tenant): min(matches, count_cap). One call, so
+  // that a store can choose a page and count its matches in one pass over them.
+  virtual Result<ContactListSlice> ListContactPage(TenantId tenant, const ContactListFilter& filter,
+                                                   std::int64_t offset, int limit,
+                                                   std::int64_t count_cap) = 0;
   // The ids of every contact matching `filter`, in id order.
   virtual Result<std::vector<ContactId>> ListContactRowIds(TenantId tenant,
                                                            const ContactListFilter& filter) = 0;

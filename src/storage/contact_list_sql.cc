@@ -177,6 +177,12 @@ std::string SortKeyColumns(const core::ContactListFilter& f, std::string_view t)
   return c + "sort_name";
 }
 
+// "t.<key>, ..., t.id": the columns OrderBy() sorts by, as a row value.
+std::string RowKeys(const core::ContactListFilter& f, std::string_view t) {
+  const std::string keys = SortKeyColumns(f, t);
+  return (keys.empty() ? std::string() : keys.substr(2) + ", ") + std::string(t) + ".id";
+}
+
 // SELECT COUNT(*) of the trigram index's matches for filter.search, at most `cap`
 // (SearchMatchCountSql).
 void AddSearchMatchCount(Builder& b, const core::ContactListFilter& filter, std::int64_t cap) {
@@ -188,20 +194,6 @@ void AddSearchMatchCount(Builder& b, const core::ContactListFilter& filter, std:
     b.Text("SELECT COUNT(*) FROM (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ");
     b.Param(FtsPhrase(filter.search)).Text(" LIMIT ").Param(cap).Text(")");
   }
-}
-
-// The transaction-local settings by which a PostgreSQL search page hands its number of
-// matches to the count of the same filter (ContactListPageSql, ContactListCountSql).
-constexpr std::string_view kMatchesSetting = "consentd.list_matches";
-constexpr std::string_view kMatchesOfSetting = "consentd.list_matches_of";
-
-// What the count depends on: the tenant and every condition of `f` (not its order).
-std::string MatchesKey(core::TenantId tenant, const core::ContactListFilter& f) {
-  std::string key = std::to_string(tenant);
-  for (const std::string* field : {&f.search, &f.state, &f.basis, &f.kontaktart}) {
-    key += "|" + std::to_string(field->size()) + ":" + *field;
-  }
-  return key + "|" + std::to_string(f.after_id);
 }
 
 }  // namespace
@@ -241,21 +233,72 @@ ContactListSql ContactListWindowSql(SqlDialect dialect, core::TenantId tenant,
     b.Text(OrderBy(dialect, filter, "c"));
     return b.Done();
   }
+  if (outside == WindowOutside::kSearch) {
+    // SQLite: the window's last contact (read from the list's index alone, once) bounds the
+    // index range, and the scan stops at the page, where a window subquery would be read
+    // whole to be sorted again. No last contact (fewer than `window`): no rows.
+    b.Text("SELECT " + ContactColumnsOf("c") + ", c.list_state");
+    AddFromWhere(b, tenant, inside, WithSearch::kNo);
+    // The key holds the folded text as it is: a plain substring test, no pattern characters.
+    b.Text(" AND instr(c.search_key, ").Param(filter.search).Text(") > 0");
+    b.Text(" AND (" + RowKeys(filter, "c") + (filter.descending ? ") >= (" : ") <= ("));
+    b.Text("SELECT " + RowKeys(filter, "w"));
+    b.Text(" FROM contacts w WHERE w.tenant_id = ").Param(tenant);
+    b.Text(" AND w.erased_at IS NULL");
+    AddFilters(b, inside, "w");
+    b.Text(OrderBy(dialect, filter, "w")).Text(" LIMIT 1 OFFSET ").Param(window - 1).Text(")");
+    b.Text(OrderBy(dialect, filter, "c"));
+    b.Text(" LIMIT ").Param(std::int64_t{limit}).Text(" OFFSET ").Param(offset);
+    return b.Done();
+  }
   b.Text("SELECT " + ContactColumnsOf("w") + ", w.list_state FROM (SELECT ");
   b.Text(ContactColumnsOf("c") + ", c.list_state");
-  if (outside == WindowOutside::kSearch) b.Text(", c.search_key");
   if (filter.sort != "id") b.Text(", c.sort_name, c.sort_ort");  // the outer ORDER BY's keys
   AddFromWhere(b, tenant, inside, WithSearch::kNo);
   b.Text(OrderBy(dialect, filter, "c")).Text(" LIMIT ").Param(window).Text(") AS w WHERE TRUE");
-  if (outside == WindowOutside::kSearch) {
-    // The key holds the folded text as it is: a plain substring test, no pattern characters.
-    b.Text(b.postgres() ? " AND strpos(w.search_key, " : " AND instr(w.search_key, ");
-    b.Param(filter.search).Text(") > 0");
-  } else {
-    AddFilters(b, values, "w");
-  }
+  AddFilters(b, values, "w");
   b.Text(OrderBy(dialect, filter, "w"));
   b.Text(" LIMIT ").Param(std::int64_t{limit}).Text(" OFFSET ").Param(offset);
+  return b.Done();
+}
+
+ContactListSql ContactSearchPageSql(core::TenantId tenant, const core::ContactListFilter& filter,
+                                    std::int64_t offset, int limit) {
+  const SqlDialect dialect = SqlDialect::kPostgres;
+  Builder b(dialect);
+  // The function chooses the page's ids and counts the matches; then only those rows.
+  b.Text("SELECT " + ContactColumnsOf("c") + ", c.list_state, p.matches");
+  b.Text(" FROM consentd_contact_search_page(");
+  AddSearchArguments(b, filter);
+  b.Text(", ").Param(SortName(filter)).Text(", ");
+  b.Param(std::string(filter.descending ? "true" : "false")).Text("::boolean, ");
+  b.Param(offset).Text("::bigint, ").Param(std::int64_t{limit}).Text("::integer)");
+  b.Text(" AS p JOIN contacts c ON c.id = p.id WHERE c.tenant_id = ").Param(tenant);
+  b.Text(" AND c.erased_at IS NULL");
+  b.Text(OrderBy(dialect, filter, "c"));
+  return b.Done();
+}
+
+ContactListSql ContactSearchOrderSql(core::TenantId tenant, const core::ContactListFilter& filter) {
+  Builder b(SqlDialect::kSqlite);
+  b.Text("SELECT c.id");
+  AddMatchesFromWhere(b, tenant, filter);
+  b.Text(OrderBy(SqlDialect::kSqlite, filter, "c"));
+  return b.Done();
+}
+
+ContactListSql ContactRowsByIdsSql(SqlDialect dialect, core::TenantId tenant,
+                                   const core::ContactListFilter& filter,
+                                   const std::vector<core::ContactId>& ids) {
+  Builder b(dialect);
+  b.Text("SELECT " + ContactColumnsOf("c") + ", c.list_state FROM contacts c WHERE c.tenant_id = ");
+  b.Param(tenant).Text(" AND c.erased_at IS NULL AND c.id IN (");
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) b.Text(", ");
+    b.Param(std::int64_t{ids[i]});
+  }
+  if (ids.empty()) b.Text("NULL");
+  b.Text(")").Text(OrderBy(dialect, filter, "c"));
   return b.Done();
 }
 
@@ -265,20 +308,7 @@ ContactListSql ContactListPageSql(SqlDialect dialect, core::TenantId tenant,
   Builder b(dialect);
   b.Text("SELECT " + ContactColumnsOf("c") + ", c.list_state");
   if (b.postgres() && IsSubstringSearch(filter)) {
-    // The page's ids, chosen and counted in one pass over the matches, then only those rows.
-    // The number of matches is left in the transaction for the count (kMatchesSetting).
-    b.Text(", set_config('" + std::string(kMatchesSetting) + "', p.matches::text, true)");
-    b.Text(", set_config('" + std::string(kMatchesOfSetting) + "', ");
-    b.Param(MatchesKey(tenant, filter)).Text(", true)");
-    b.Text(" FROM consentd_contact_search_page(");
-    AddSearchArguments(b, filter);
-    b.Text(", ").Param(SortName(filter)).Text(", ");
-    b.Param(std::string(filter.descending ? "true" : "false")).Text("::boolean, ");
-    b.Param(offset).Text("::bigint, ").Param(std::int64_t{limit}).Text("::integer)");
-    b.Text(" AS p JOIN contacts c ON c.id = p.id WHERE c.tenant_id = ").Param(tenant);
-    b.Text(" AND c.erased_at IS NULL");
-    b.Text(OrderBy(dialect, filter, "c"));
-    return b.Done();
+    return ContactSearchPageSql(tenant, filter, offset, limit);
   }
   if (b.postgres() && offset > 0) {
     // A deep page: the skipped entries come from the list's index alone (an index-only
@@ -327,27 +357,21 @@ ContactListSql ContactListCountSql(SqlDialect dialect, core::TenantId tenant,
                                    const core::ContactListFilter& filter, std::int64_t cap) {
   Builder b(dialect);
   if (b.postgres() && IsSubstringSearch(filter)) {
-    // The number a search page of the same filter left in this read snapshot (one
-    // REPEATABLE READ, READ ONLY transaction), else the count function, which stops at the
-    // cap and reads only the rows the trigram index gives for the search and the other
-    // filters. A subquery of a later branch runs only when the earlier ones did not answer.
-    b.Text("SELECT CASE WHEN current_setting('" + std::string(kMatchesOfSetting) + "', true) = ");
-    b.Param(MatchesKey(tenant, filter));
-    b.Text(" AND current_setting('transaction_read_only') = 'on'");
-    b.Text(" AND current_setting('transaction_isolation') = 'repeatable read'");
-    b.Text(" THEN least(current_setting('" + std::string(kMatchesSetting) + "')::bigint, ");
-    b.Param(cap).Text(")");
-    if (!HasValueFilters(filter) && filter.after_id == 0) {
-      // A dense search reaches the cap within the first contacts in name order, read from
-      // the index alone (contacts_list_name includes the search key): no match's row read.
-      b.Text(" WHEN (SELECT COUNT(*) FROM (SELECT 1 FROM (SELECT c.search_key");
-      b.Text(" FROM contacts c WHERE c.tenant_id = ").Param(tenant);
-      b.Text(" AND c.erased_at IS NULL ORDER BY c.sort_name, c.id LIMIT ");
-      b.Param(kSearchCountWindowRows).Text(") AS w WHERE strpos(w.search_key, ");
-      b.Param(filter.search).Text(") > 0 LIMIT ").Param(cap).Text(") AS matches) = ");
-      b.Param(cap).Text(" THEN ").Param(cap);
+    // The count function stops at the cap and reads only the rows the trigram index gives
+    // for the search and the other filters. A subquery of a later CASE branch runs only when
+    // the earlier ones did not answer.
+    if (HasValueFilters(filter) || filter.after_id != 0) {
+      AddSearchMatchCount(b, filter, cap);
+      return b.Done();
     }
-    b.Text(" ELSE (");
+    // A dense search reaches the cap within the first contacts in name order, read from
+    // the index alone (contacts_list_name includes the search key): no match's row read.
+    b.Text("SELECT CASE WHEN (SELECT COUNT(*) FROM (SELECT 1 FROM (SELECT c.search_key");
+    b.Text(" FROM contacts c WHERE c.tenant_id = ").Param(tenant);
+    b.Text(" AND c.erased_at IS NULL ORDER BY c.sort_name, c.id LIMIT ");
+    b.Param(kSearchCountWindowRows).Text(") AS w WHERE strpos(w.search_key, ");
+    b.Param(filter.search).Text(") > 0 LIMIT ").Param(cap).Text(") AS matches) = ");
+    b.Param(cap).Text(" THEN ").Param(cap).Text(" ELSE (");
     AddSearchMatchCount(b, filter, cap);
     b.Text(") END");
     return b.Done();

@@ -22,16 +22,38 @@ struct ContactListSql {
 };
 
 // SELECT <contact columns>, list_state ... ORDER BY ... LIMIT ... OFFSET ...; a substring
-// search joins the trigram index's matches to their rows, and counts stream them likewise.
-// On PostgreSQL a search page sorts all its matches' keys anyway: it leaves their number in
-// the transaction (a transaction-local setting, with the tenant and filter it is of), and
-// ContactListCountSql of the same filter in the same REPEATABLE READ, READ ONLY transaction
-// answers from it instead of reading the matches a second time.
+// search joins the trigram index's matches to their rows, and counts stream them likewise
+// (on PostgreSQL a substring search is ContactSearchPageSql: its extra column is ignored).
 // A deep page on PostgreSQL (offset > 0, no substring search) chooses its ids from the list's
 // index alone (an index-only scan past the skipped entries) and reads only the page's rows.
 ContactListSql ContactListPageSql(SqlDialect dialect, core::TenantId tenant,
                                   const core::ContactListFilter& filter, std::int64_t offset,
                                   int limit);
+// PostgreSQL: a page of a substring search whose rows end with one more column, the number of
+// all matches. One pass over the matches chooses the page and counts them, the table is read
+// for the page's rows only (consentd_contact_search_page()). The pass reads every match's
+// sort keys: what a narrow search costs, too much for a dense one (below).
+ContactListSql ContactSearchPageSql(core::TenantId tenant, const core::ContactListFilter& filter,
+                                    std::int64_t offset, int limit);
+// SQLite's pass likewise: SELECT id of every match of a substring search, in sort order; the
+// store counts them as it steps through and keeps the page's ids, then reads only those rows
+// (ContactRowsByIdsSql). SQLite sorts the ids and keys alone, where a page of whole rows would
+// copy every match's columns into its sorter, and a window function (count(*) OVER ()) would
+// first copy every match into a temporary table.
+ContactListSql ContactSearchOrderSql(core::TenantId tenant, const core::ContactListFilter& filter);
+// SELECT <contact columns>, list_state of the tenant's live contacts `ids`, in filter.sort
+// order.
+ContactListSql ContactRowsByIdsSql(SqlDialect dialect, core::TenantId tenant,
+                                   const core::ContactListFilter& filter,
+                                   const std::vector<core::ContactId>& ids);
+
+// A substring search's page as a store read it, and whether its matches were counted on the
+// way (ContactSearchPageSql) or still need ContactListCountSql.
+struct ContactSearchPage {
+  core::ContactListSlice slice;
+  bool counted = false;
+};
+
 // A substring search whose matches are dense (many of the tenant's contacts) is cheaper read
 // in sort order than through the trigram index, which yields every match unsorted. The stores
 // read the page from the first kSearchWindowRows contacts in sort order (ContactListWindowSql),
@@ -83,8 +105,7 @@ bool HasValueFilters(const core::ContactListFilter& filter);
 ContactListSql ContactIdByFilterSql(SqlDialect dialect, core::TenantId tenant,
                                     const core::ContactListFilter& filter, int limit);
 
-// SELECT COUNT(*) over at most `cap` matches (PostgreSQL, a substring search: the number a
-// search page of the same filter left in this read transaction, if it did; see above).
+// SELECT COUNT(*) over at most `cap` matches.
 ContactListSql ContactListCountSql(SqlDialect dialect, core::TenantId tenant,
                                    const core::ContactListFilter& filter, std::int64_t cap);
 // SELECT id of every match, in id order.

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/store.h"
+#include "storage/contact_list_sql.h"
 #include "storage/postgres/pg_db.h"
 
 namespace consentd::storage {
@@ -176,9 +177,10 @@ class PgTx final : public core::WriteTx {
   core::Result<std::vector<core::ContactListRow>> ListContactRows(
       core::TenantId tenant, const core::ContactListFilter& filter, std::int64_t offset,
       int limit) override;
-  core::Result<std::int64_t> CountContactRows(core::TenantId tenant,
-                                              const core::ContactListFilter& filter,
-                                              std::int64_t cap) override;
+  core::Result<core::ContactListSlice> ListContactPage(core::TenantId tenant,
+                                                       const core::ContactListFilter& filter,
+                                                       std::int64_t offset, int limit,
+                                                       std::int64_t count_cap) override;
   core::Result<std::vector<core::ContactId>> ListContactRowIds(
       core::TenantId tenant, const core::ContactListFilter& filter) override;
 
@@ -244,6 +246,10 @@ class PgTx final : public core::WriteTx {
   // Recomputes the contact's list_state from its consent for the default purpose and its
   // open deletion request; called by every write that changes either.
   core::Status RefreshListState(core::TenantId tenant, core::ContactId contact);
+  // A substring search's page (contact_list_sql.h, ContactSearchPage).
+  core::Result<ContactSearchPage> SubstringSearchPage(core::TenantId tenant,
+                                                      const core::ContactListFilter& filter,
+                                                      std::int64_t offset, int limit);
 
   // Makes `tenant` the transaction's tenant for row-level security; in a write transaction
   // also locks its chain head first (unless `lock_head` is false: a tenant being created).

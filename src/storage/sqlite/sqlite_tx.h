@@ -138,9 +138,10 @@ class SqliteTx final : public core::WriteTx {
   core::Result<std::vector<core::ContactListRow>> ListContactRows(
       core::TenantId tenant, const core::ContactListFilter& filter, std::int64_t offset,
       int limit) override;
-  core::Result<std::int64_t> CountContactRows(core::TenantId tenant,
-                                              const core::ContactListFilter& filter,
-                                              std::int64_t cap) override;
+  core::Result<core::ContactListSlice> ListContactPage(core::TenantId tenant,
+                                                       const core::ContactListFilter& filter,
+                                                       std::int64_t offset, int limit,
+                                                       std::int64_t count_cap) override;
   core::Result<std::vector<core::ContactId>> ListContactRowIds(
       core::TenantId tenant, const core::ContactListFilter& filter) override;
 
