@@ -22,16 +22,25 @@ constexpr std::string_view kSuffix = ".mustache";
   std::abort();
 }
 
+// kainjow's data copies what it is given (set, push_back, and a vector that grows copies
+// every element: the move is not noexcept), deeply: a page of contacts was copied three to
+// five times over. The members and elements are moved into place instead, through the
+// containers kainjow hands out as const but owns as mutable.
 mustache::data ToMustache(const nlohmann::json& j) {
   switch (j.type()) {
     case nlohmann::json::value_t::object: {
       mustache::data d{mustache::data::type::object};
-      for (const auto& [key, value] : j.items()) d.set(key, ToMustache(value));
+      for (const auto& [key, value] : j.items()) {
+        d.set(key, mustache::data{false});
+        *const_cast<mustache::data*>(d.get(key)) = ToMustache(value);
+      }
       return d;
     }
     case nlohmann::json::value_t::array: {
       mustache::data d{mustache::data::type::list};
-      for (const auto& value : j) d.push_back(ToMustache(value));
+      auto& elements = const_cast<mustache::list&>(d.list_value());
+      elements.reserve(j.size());
+      for (const auto& value : j) elements.push_back(ToMustache(value));
       return d;
     }
     case nlohmann::json::value_t::boolean:
