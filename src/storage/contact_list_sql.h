@@ -47,8 +47,8 @@ ContactListSql ContactRowsByIdsSql(SqlDialect dialect, core::TenantId tenant,
                                    const core::ContactListFilter& filter,
                                    const std::vector<core::ContactId>& ids);
 
-// A substring search's page as a store read it, and whether its matches were counted on the
-// way (ContactSearchPageSql) or still need ContactListCountSql.
+// A substring search's page as a store read it, and whether the number of its matches (in
+// slice.matches, not yet capped) came with it or still needs ContactListCountSql.
 struct ContactSearchPage {
   core::ContactListSlice slice;
   bool counted = false;

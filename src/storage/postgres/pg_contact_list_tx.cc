@@ -65,7 +65,8 @@ Result<ContactSearchPage> PgTx::SubstringSearchPage(core::TenantId tenant,
   auto counted = CountedRows(TenantQuery(tenant, q.sql, ParamsOf(q)));
   if (!counted) return counted.error();
   page.slice = std::move(*counted);
-  page.counted = true;
+  // The function numbers the matches on the rows it returns: past the last, none says how many.
+  page.counted = !page.slice.rows.empty() || offset == 0;
   return page;
 }
 
@@ -80,8 +81,7 @@ Result<std::vector<core::ContactListRow>> PgTx::ListContactRows(
   return rows::AllRows(TenantQuery(tenant, q.sql, ParamsOf(q)), ReadListRow);
 }
 
-// A search page that counted its matches answers the count too, unless it lies past the last
-// match (no rows, nothing counted).
+// A search page that counted its matches answers the count too.
 Result<core::ContactListSlice> PgTx::ListContactPage(core::TenantId tenant,
                                                      const core::ContactListFilter& filter,
                                                      std::int64_t offset, int limit,
@@ -91,7 +91,7 @@ Result<core::ContactListSlice> PgTx::ListContactPage(core::TenantId tenant,
     auto page = SubstringSearchPage(tenant, filter, offset, limit);
     if (!page) return page.error();
     slice = std::move(page->slice);
-    if (page->counted && (!slice.rows.empty() || offset == 0)) {
+    if (page->counted) {
       slice.matches = std::min(slice.matches, count_cap);
       return slice;
     }
