@@ -183,6 +183,18 @@ std::string RowKeys(const core::ContactListFilter& f, std::string_view t) {
   return (keys.empty() ? std::string() : keys.substr(2) + ", ") + std::string(t) + ".id";
 }
 
+// PostgreSQL: "(SELECT COUNT(*) ...)" of the matches of `search` among the tenant's first
+// `rows` contacts in name order (an index-only scan: contacts_list_name includes the search
+// key), counting no further than `cap`.
+void AddNameWindowMatchCount(Builder& b, core::TenantId tenant, const std::string& search,
+                             std::int64_t rows, std::int64_t cap) {
+  b.Text("(SELECT COUNT(*) FROM (SELECT 1 FROM (SELECT c.search_key");
+  b.Text(" FROM contacts c WHERE c.tenant_id = ").Param(tenant);
+  b.Text(" AND c.erased_at IS NULL ORDER BY c.sort_name, c.id LIMIT ").Param(rows);
+  b.Text(") AS w WHERE strpos(w.search_key, ").Param(search).Text(") > 0 LIMIT ").Param(cap);
+  b.Text(") AS matches)");
+}
+
 // SELECT COUNT(*) of the trigram index's matches for filter.search, at most `cap`
 // (SearchMatchCountSql).
 void AddSearchMatchCount(Builder& b, const core::ContactListFilter& filter, std::int64_t cap) {
@@ -366,14 +378,18 @@ ContactListSql ContactListCountSql(SqlDialect dialect, core::TenantId tenant,
     }
     // A dense search reaches the cap within the first contacts in name order, read from
     // the index alone (contacts_list_name includes the search key): no match's row read.
-    b.Text("SELECT CASE WHEN (SELECT COUNT(*) FROM (SELECT 1 FROM (SELECT c.search_key");
-    b.Text(" FROM contacts c WHERE c.tenant_id = ").Param(tenant);
-    b.Text(" AND c.erased_at IS NULL ORDER BY c.sort_name, c.id LIMIT ");
-    b.Param(kSearchCountWindowRows).Text(") AS w WHERE strpos(w.search_key, ");
-    b.Param(filter.search).Text(") > 0 LIMIT ").Param(cap).Text(") AS matches) = ");
-    b.Param(cap).Text(" THEN ").Param(cap).Text(" ELSE (");
+    // Only a search dense enough for that tries it: a probe of the first rows must hold its
+    // share of the cap. A CASE runs a branch's subquery only when the branches before it did
+    // not answer, COALESCE its second argument only when the first is NULL.
+    b.Text("SELECT COALESCE(CASE WHEN ");
+    AddNameWindowMatchCount(b, tenant, filter.search, kSearchCountProbeRows,
+                            cap * kSearchCountProbeRows / kSearchCountWindowRows);
+    b.Text(" = ").Param(cap * kSearchCountProbeRows / kSearchCountWindowRows);
+    b.Text(" THEN CASE WHEN ");
+    AddNameWindowMatchCount(b, tenant, filter.search, kSearchCountWindowRows, cap);
+    b.Text(" = ").Param(cap).Text(" THEN ").Param(cap).Text("::bigint END END, (");
     AddSearchMatchCount(b, filter, cap);
-    b.Text(") END");
+    b.Text("))");
     return b.Done();
   }
   b.Text("SELECT COUNT(*) FROM (SELECT 1");

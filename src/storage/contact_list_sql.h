@@ -71,6 +71,10 @@ inline constexpr std::int64_t kSearchWindowRows = 2000;
 // cap there; the trigram index would first collect all its matches, then read the rows of as
 // many as the cap.
 inline constexpr std::int64_t kSearchCountWindowRows = 5000;
+// It does so only when its first kSearchCountProbeRows contacts in name order hold their share
+// of the cap: the window reaches the cap only at a density of cap / kSearchCountWindowRows
+// (20 %); a sparser search ("mü": 6 %) would read the whole window for nothing.
+inline constexpr std::int64_t kSearchCountProbeRows = 1000;
 
 // Whether `filter` is a substring search (the trigram index), where the above applies.
 bool IsSubstringSearch(const core::ContactListFilter& filter);
