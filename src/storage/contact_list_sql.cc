@@ -370,8 +370,7 @@ ContactListSql ContactListCountSql(SqlDialect dialect, core::TenantId tenant,
   Builder b(dialect);
   if (b.postgres() && IsSubstringSearch(filter)) {
     // The count function stops at the cap and reads only the rows the trigram index gives
-    // for the search and the other filters. A subquery of a later CASE branch runs only when
-    // the earlier ones did not answer.
+    // for the search and the other filters.
     if (HasValueFilters(filter) || filter.after_id != 0) {
       AddSearchMatchCount(b, filter, cap);
       return b.Done();
